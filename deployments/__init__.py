@@ -1,0 +1,1 @@
+"""Builds one Prefect deployment per client per flow from the clients file."""

@@ -1,0 +1,20 @@
+"""`npf-ecwid` command line. Each area registers its own sub-app module here."""
+
+from __future__ import annotations
+
+import typer
+
+from npf_ecwid.cli import demo, sandbox
+
+app = typer.Typer(
+    name="npf-ecwid",
+    help="Ecwid <-> NPF warehouse integration.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(sandbox.app, name="sandbox")
+app.command("demo")(demo.demo)
+
+
+def main() -> None:
+    app()

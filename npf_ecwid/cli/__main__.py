@@ -1,0 +1,3 @@
+from npf_ecwid.cli import main
+
+main()

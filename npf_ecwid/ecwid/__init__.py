@@ -1,0 +1,1 @@
+"""Ecwid REST API v3 client and response models."""

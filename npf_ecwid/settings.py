@@ -1,0 +1,46 @@
+"""Process-wide settings from the environment and `.env`.
+
+One typed model so every module reads the same names; secrets are `SecretStr` so they
+stay out of reprs, logs and artifacts.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from dotenv import load_dotenv
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_ECWID_API_URL = "https://app.ecwid.com/api/v3"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    clients_file: Path = Field(default=Path("clients.toml"), alias="NPF_CLIENTS")
+    data_dir: Path = Field(default=Path("data"), alias="NPF_DATA_DIR")
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    ecwid_api_url: str = Field(default=DEFAULT_ECWID_API_URL, alias="ECWID_API_URL")
+    ecwid_app_client_id: str | None = Field(default=None, alias="ECWID_APP_CLIENT_ID")
+    ecwid_app_client_secret: SecretStr | None = Field(default=None, alias="ECWID_APP_CLIENT_SECRET")
+
+    @property
+    def effective_database_url(self) -> str:
+        """`DATABASE_URL`, or an SQLite file under the data dir (the embedded default)."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'npf.db').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def _load_dotenv_once() -> None:
+    # `.env` fills os.environ (never overriding it) so `env:VAR` token references resolve too.
+    load_dotenv(Path.cwd() / ".env", override=False)
+
+
+def get_settings() -> Settings:
+    """Settings as the environment says now (after `.env` was loaded once)."""
+    _load_dotenv_once()
+    return Settings()

@@ -1,0 +1,1 @@
+"""Ecwid custom shipping-rates app."""

@@ -1,0 +1,1 @@
+"""The warehouse port and its adapters."""

@@ -1,0 +1,19 @@
+"""Shared fixtures.
+
+Prefect: one session-wide test server (`prefect_test_harness`, ~13 s to start), entered only
+by tests that ask for `prefect_server`, never nested (its exit would kill the shared server).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
