@@ -1,0 +1,141 @@
+"""Database engine and schema creation for the warehouse interface and state tables.
+
+SQLite is the embedded default (a file under `NPF_DATA_DIR`); PostgreSQL works through
+`DATABASE_URL` (`postgresql+psycopg://...`; `postgresql://` and `postgres://` are accepted and
+mapped to the psycopg 3 driver).
+
+SQLite is set up for several processes at once (flows, the CLI, a WMS reader):
+- WAL journal: readers never block the writer and vice versa;
+- `busy_timeout`: a writer waits for the lock instead of failing with "database is locked";
+- every transaction starts with `BEGIN IMMEDIATE`, so the write lock is taken up front. With
+  pysqlite's default deferred `BEGIN`, a read that later upgrades to a write can get
+  SQLITE_BUSY at once (the busy handler is not used for upgrades), which is what makes
+  concurrent SQLite writers fail; taking the lock first makes them queue instead.
+"""
+
+from __future__ import annotations
+
+import importlib
+from datetime import UTC, datetime
+from pathlib import Path
+from threading import Lock
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import SQLModel
+
+from npf_ecwid.settings import get_settings
+
+# Modules that declare SQLModel tables; `init_db` imports them all before `create_all`.
+# Other areas append their own state-table modules here (one line each).
+TABLE_MODULES: list[str] = [
+    "npf_ecwid.warehouse.tables",
+]
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+_engines: dict[str, Engine] = {}
+_engines_lock = Lock()
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as UTC and always read back as an aware UTC datetime.
+
+    SQLite has no time zone type (it would hand back naive values); PostgreSQL stores
+    `timestamptz`. Naive values written here are refused rather than guessed.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}; store aware UTC datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def normalise_url(url: str) -> str:
+    """Map plain PostgreSQL URLs to the psycopg 3 driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _sqlite_engine(url: str) -> Engine:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN instead of pysqlite's deferred BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # durable across app crashes in WAL mode
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """The engine for `url` (default: settings' effective database URL), one per URL per process.
+
+    Creates the SQLite file's directory. Safe to call from many places: engines are cached.
+    """
+    resolved = normalise_url(url or get_settings().effective_database_url)
+    with _engines_lock:
+        engine = _engines.get(resolved)
+        if engine is None:
+            if resolved.startswith("sqlite"):
+                engine = _sqlite_engine(resolved)
+            else:
+                engine = create_engine(resolved, pool_pre_ping=True)
+            _engines[resolved] = engine
+        return engine
+
+
+def dispose_engine(url: str) -> None:
+    """Close and forget the cached engine for `url` (tests dropping a database use this)."""
+    with _engines_lock:
+        engine = _engines.pop(normalise_url(url), None)
+    if engine is not None:
+        engine.dispose()
+
+
+def import_table_modules() -> None:
+    for module in TABLE_MODULES:
+        importlib.import_module(module)
+
+
+def init_db(engine: Engine) -> None:
+    """Create every table declared in `TABLE_MODULES` that does not exist yet (idempotent).
+
+    Safe when several processes start at once: SQLite serialises through BEGIN IMMEDIATE,
+    PostgreSQL through a transaction-scoped advisory lock.
+    """
+    import_table_modules()
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(8675309)"))
+        SQLModel.metadata.create_all(connection)

@@ -1,0 +1,139 @@
+"""The warehouse interface tables (the WMS reads and writes them) and the order pull's state.
+
+Interface tables (contract in DESIGN.md; change only on purpose):
+- `npf_order`: one row per order, primary key (`client`, `ecwid_order_id`). Written by the
+  order pull. `revision` starts at 1 and is bumped, with `changed_at`, every time a
+  warehouse-relevant field changes after hand-off (status, address, lines, totals); the WMS
+  polls `changed_at > last seen` or compares `revision`. `cancelled_at` is set when payment
+  becomes CANCELLED/REFUNDED or fulfilment WILL_NOT_DELIVER (and cleared if that is undone).
+  Money is integer cents in the store's `currency`.
+- `npf_order_line`: (`client`, `ecwid_order_id`, `line_no`), one row per order item; replaced
+  as a whole when the order's lines change.
+- `npf_shipment`: written by the WMS, read by the tracking push.
+- `npf_stock`: written by the WMS, read by the stock reconciliation.
+
+State tables (the integration's own): `orders_watermark` (per-client incremental pull
+position) and `orders_quarantine` (orders that failed validation, with reason and raw JSON).
+All timestamps are aware UTC (`UTCDateTime`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+from npf_ecwid.db import UTCDateTime
+
+
+def _ts(*, nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class NpfOrder(SQLModel, table=True):
+    __tablename__ = "npf_order"
+
+    client: str = Field(primary_key=True, max_length=40)
+    ecwid_order_id: str = Field(primary_key=True, max_length=64)
+    order_ref: str = Field(max_length=64)  # what the WMS shows: Ecwid's `id`, prefix included
+    internal_id: int | None = None
+    email: str | None = None
+    customer_name: str | None = None
+    company_name: str | None = None
+    phone: str | None = None
+    address_line1: str | None = None
+    address_line2: str | None = None
+    city: str | None = None
+    state: str | None = None  # state/province code, else its name
+    postcode: str | None = None
+    country: str | None = Field(default=None, max_length=2)  # ISO 3166-1 alpha-2
+    shipping_method: str | None = None
+    shipping_carrier: str | None = None
+    is_pickup: bool = False
+    pickup_time: datetime | None = _ts()
+    payment_status: str | None = Field(default=None, max_length=40)
+    fulfillment_status: str | None = Field(default=None, max_length=40)
+    currency: str | None = Field(default=None, max_length=3)
+    subtotal_cents: int | None = None
+    shipping_cents: int | None = None
+    tax_cents: int | None = None
+    total_cents: int | None = None
+    customer_comments: str | None = Field(default=None, sa_column=Column(Text))
+    line_count: int = 0
+    ecwid_created_at: datetime | None = _ts()
+    ecwid_updated_at: datetime | None = _ts()
+    received_at: datetime | None = _ts(nullable=False)  # first hand-off
+    updated_at: datetime | None = _ts(nullable=False)  # last write of any kind by the pull
+    changed_at: datetime | None = _ts(nullable=False, index=True)  # last relevant change
+    cancelled_at: datetime | None = _ts()
+    revision: int = 1
+    content_hash: str = Field(max_length=64)  # over the warehouse-relevant fields only
+
+
+class NpfOrderLine(SQLModel, table=True):
+    __tablename__ = "npf_order_line"
+
+    client: str = Field(primary_key=True, max_length=40)
+    ecwid_order_id: str = Field(primary_key=True, max_length=64)
+    line_no: int = Field(primary_key=True)  # 1-based, in Ecwid's item order
+    item_id: int | None = None  # Ecwid order item id
+    product_id: int | None = None
+    combination_id: int | None = None
+    sku: str | None = None
+    name: str | None = None
+    quantity: int
+    unit_price_cents: int | None = None
+    options: str | None = Field(default=None, sa_column=Column(Text))  # "Size: L; Colour: Red"
+    weight: float | None = None
+    is_shipping_required: bool = True
+
+
+class NpfShipment(SQLModel, table=True):
+    __tablename__ = "npf_shipment"
+    __table_args__ = (Index("ix_npf_shipment_order", "client", "ecwid_order_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client: str = Field(max_length=40)
+    ecwid_order_id: str = Field(max_length=64)
+    tracking_number: str
+    carrier: str | None = None
+    tracking_url: str | None = None
+    shipped_at: datetime | None = _ts()
+
+
+class NpfStock(SQLModel, table=True):
+    __tablename__ = "npf_stock"
+
+    client: str = Field(primary_key=True, max_length=40)
+    sku: str = Field(primary_key=True)
+    on_hand: int
+    available: int | None = None  # on hand minus allocated; None when the WMS does not say
+    updated_at: datetime | None = _ts()
+
+
+class OrdersWatermark(SQLModel, table=True):
+    """Where the next incremental pull starts (Ecwid `updateDate`, minus the overlap window)."""
+
+    __tablename__ = "orders_watermark"
+
+    client: str = Field(primary_key=True, max_length=40)
+    updated_from: datetime | None = _ts(nullable=False)
+    last_run_at: datetime | None = _ts(nullable=False)
+
+
+class OrdersQuarantine(SQLModel, table=True):
+    """Orders that failed validation; kept for inspection, retried on every pull that sees
+    them again. `resolved_at` is set once a later version passes and is handed off."""
+
+    __tablename__ = "orders_quarantine"
+
+    client: str = Field(primary_key=True, max_length=40)
+    ecwid_order_id: str = Field(primary_key=True, max_length=64)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    raw_json: str = Field(sa_column=Column(Text, nullable=False))
+    ecwid_updated_at: datetime | None = _ts()
+    first_seen_at: datetime | None = _ts(nullable=False)
+    last_seen_at: datetime | None = _ts(nullable=False)
+    resolved_at: datetime | None = _ts()
