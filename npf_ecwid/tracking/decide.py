@@ -1,0 +1,89 @@
+"""What to do for one planned push, given the order as Ecwid has it right now.
+
+Pure. This read-before-write is what makes the push exactly-once across crashes: if a PUT
+reached Ecwid but the process died before the ledger recorded it, the next run reads the order,
+finds our numbers already there and records the push as confirmed without sending it again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from npf_ecwid.ecwid.models import FulfillmentStatus, Order, OrderUpdate, PaymentStatus
+from npf_ecwid.tracking.plan import PlannedPush, number_key
+
+# Statuses at or past "shipped": our numbers there mean the push happened; and we never move
+# such an order back to SHIPPED (we only add the numbers).
+SHIPPED_OR_LATER = frozenset(
+    {
+        FulfillmentStatus.SHIPPED,
+        FulfillmentStatus.OUT_FOR_DELIVERY,
+        FulfillmentStatus.DELIVERED,
+        FulfillmentStatus.RETURNED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Put:
+    update: OrderUpdate
+
+
+@dataclass(frozen=True)
+class AlreadyShipped:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Refuse:
+    reason: str
+
+
+Decision = Put | AlreadyShipped | Refuse
+
+
+def numbers_in_ecwid(tracking_number: str | None) -> set[str]:
+    """Tracking numbers in Ecwid's free-text field, split every way a person might separate
+    them (our ", ", a merchant's "; " or spaces)."""
+    if not tracking_number:
+        return set()
+    parts = {number_key(p) for p in re.split(r"[,;]", tracking_number)}
+    parts |= {number_key(p) for p in re.split(r"[,;\s]+", tracking_number)}
+    return parts - {""}
+
+
+def cancelled_reason(order: Order) -> str | None:
+    if order.payment_status == PaymentStatus.CANCELLED:
+        return "order cancelled in Ecwid (paymentStatus CANCELLED)"
+    if order.fulfillment_status == FulfillmentStatus.WILL_NOT_DELIVER:
+        return "order cancelled in Ecwid (fulfillmentStatus WILL_NOT_DELIVER)"
+    return None
+
+
+def build_update(push: PlannedPush, current_status: str | None = None) -> OrderUpdate:
+    """The PUT body. Never carries `items`: Ecwid deletes every item a PUT with `items` leaves
+    out. Setting SHIPPED (or assigning a tracking number) makes Ecwid email the customer if the
+    merchant enabled "Order shipped" mails, unless `disableAllCustomerNotifications` is sent."""
+    return OrderUpdate(
+        tracking_number=push.tracking_number,
+        tracking_url=push.tracking_url,
+        fulfillment_status=(
+            None if current_status in SHIPPED_OR_LATER else FulfillmentStatus.SHIPPED.value
+        ),
+        disable_all_customer_notifications=True if push.disable_notifications else None,
+    )
+
+
+def decide(push: PlannedPush, order: Order | None) -> Decision:
+    """`order` is None when Ecwid answered 404 (deleted, or a wrong id from the warehouse)."""
+    if order is None:
+        return Refuse("order not found in Ecwid (404: deleted?)")
+    status = order.fulfillment_status
+    ours = {number_key(n) for n in push.tracking_numbers}
+    if status in SHIPPED_OR_LATER and ours <= numbers_in_ecwid(order.tracking_number):
+        return AlreadyShipped(f"already {status} in Ecwid with these tracking numbers")
+    reason = cancelled_reason(order)
+    if reason:
+        return Refuse(reason)
+    return Put(build_update(push, status))
