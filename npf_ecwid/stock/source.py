@@ -1,0 +1,55 @@
+"""The warehouse stock port: what a stock feed is, and the `StockSource` protocol adapters follow."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class StockLevel(BaseModel):
+    """One SKU's stock as the warehouse reports it. `updated_at` is aware UTC."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sku: str = Field(min_length=1)
+    on_hand: int
+    available: int
+    updated_at: datetime
+
+    @field_validator("sku")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("empty SKU")
+        return value
+
+    @field_validator("updated_at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        # Naive timestamps from the WMS are taken as UTC (the interface tables' convention).
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class StockFeed(BaseModel):
+    """A whole stock read: the levels that parsed, plus one message per row that did not.
+
+    `origin` says where it came from (table name or file path) for reports; bad rows are kept
+    as messages for inspection and never stop the good ones.
+    """
+
+    origin: str
+    levels: list[StockLevel] = Field(default_factory=list)
+    problems: list[str] = Field(default_factory=list)
+
+
+class StockSource(Protocol):
+    """Where a client's warehouse stock comes from (SQL table `npf_stock`, or a file drop)."""
+
+    def read_stock(self, client: str) -> StockFeed:
+        """Every SKU the warehouse holds for `client`, read now."""
+        ...
