@@ -1,4 +1,4 @@
-"""The warehouse stock port: what a stock feed is, and the `StockSource` protocol adapters follow."""
+"""The warehouse stock port: what a stock feed is, and the `StockSource` protocol."""
 
 from __future__ import annotations
 
