@@ -32,6 +32,7 @@ from npf_ecwid.settings import get_settings
 # Other areas append their own state-table modules here (one line each).
 TABLE_MODULES: list[str] = [
     "npf_ecwid.warehouse.tables",
+    "npf_ecwid.tracking.ledger",
 ]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000

@@ -29,7 +29,6 @@ import pandas as pd
 from npf_ecwid.tracking.carriers import tracking_url as template_url
 
 SEPARATOR = ", "
-MAX_ATTEMPTS = 5  # transient errors (5xx, timeouts) before a push is recorded as failed
 
 SHIPMENT_COLUMNS = [
     "client",
@@ -45,7 +44,7 @@ class PushStatus(StrEnum):
     PUSHED = "pushed"  # our PUT was accepted
     ALREADY_SHIPPED = "already_shipped"  # Ecwid already had these numbers; nothing sent
     FAILED = "failed"  # permanent: held until the numbers change or the operator retries
-    ERROR = "error"  # transient: retried on the next run, up to MAX_ATTEMPTS
+    ERROR = "error"  # transient: retried on the next run (ledger.MAX_ATTEMPTS times)
 
     @property
     def confirmed(self) -> bool:
