@@ -1,0 +1,1 @@
+"""Order pull: filters, validation, incremental pull planning and the hand-off."""

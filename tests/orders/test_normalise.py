@@ -1,0 +1,84 @@
+"""Normalisation: dtypes, cents, UTC, statuses, pickup, and what counts as a change."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from npf_ecwid.normalise import normalise_orders
+from tests.orders.ecwid_orders import order, pickup
+
+
+def test_orders_and_lines_have_explicit_dtypes_and_values():
+    frames = normalise_orders([order(), pickup()], currency="AUD")
+    o, li = frames.orders, frames.lines
+    assert list(o["order_ref"]) == ["ACME-1001", "ACME-2001"]
+    assert o["total_cents"].dtype == "Int64" and o.at[0, "total_cents"] == 6995
+    assert o.at[0, "shipping_cents"] == 1005 and o.at[0, "subtotal_cents"] == 5990
+    assert o["ecwid_updated_at"].dtype == "datetime64[us, UTC]" or str(
+        o["ecwid_updated_at"].dtype
+    ).endswith(", UTC]")
+    assert o.at[0, "ecwid_updated_at"] == pd.Timestamp(datetime(2026, 3, 1, 10, 5, tzinfo=UTC))
+    assert isinstance(o["payment_status"].dtype, pd.CategoricalDtype)
+    assert "REFUNDED" in o["payment_status"].cat.categories
+    assert o["order_ref"].dtype == "string"
+    assert (o.at[0, "address_line1"], o.at[0, "address_line2"]) == ("1 Main St", "Unit 4")
+    assert (o.at[0, "state"], o.at[0, "postcode"], o.at[0, "country"]) == ("VIC", "3000", "AU")
+    assert o.at[0, "currency"] == "AUD"
+    # pickup: flagged, no address, contact from billing
+    assert list(o["is_pickup"]) == [False, True]
+    assert pd.isna(o.at[1, "country"]) and o.at[1, "customer_name"] == "Pat Doe"
+    assert list(li["line_no"]) == [1, 2, 1, 2] and li["quantity"].dtype == "Int64"
+    assert li.at[0, "unit_price_cents"] == 1995 and li.at[0, "options"] == "Size: L"
+
+
+def test_unknown_status_is_tolerated_as_extra_category():
+    o = normalise_orders([order(paymentStatus="SOMETHING_NEW")]).orders
+    assert o.at[0, "payment_status"] == "SOMETHING_NEW"
+
+
+def test_cancellation_states():
+    frames = normalise_orders(
+        [
+            order("A", paymentStatus="REFUNDED"),
+            order("B", paymentStatus="CANCELLED"),
+            order("C", fulfillmentStatus="WILL_NOT_DELIVER"),
+            order("D", paymentStatus="PARTIALLY_REFUNDED"),
+        ]
+    )
+    assert list(frames.orders["is_cancelled"]) == [True, True, True, False]
+
+
+def _hash(o):
+    return normalise_orders([o]).orders.at[0, "content_hash"]
+
+
+def test_content_hash_ignores_update_date_and_fulfilment_moves():
+    base = _hash(order())
+    assert _hash(order(updateDate="2026-04-01 00:00:00 +0000", updateTimestamp=1775001600)) == base
+    assert _hash(order(fulfillmentStatus="SHIPPED", trackingNumber="TN1")) == base
+
+
+def test_content_hash_sees_warehouse_relevant_changes():
+    base = _hash(order())
+    changed = [
+        order(paymentStatus="REFUNDED"),
+        order(fulfillmentStatus="WILL_NOT_DELIVER"),
+        order(
+            shippingPerson={
+                **order().model_dump(by_alias=True)["shippingPerson"],
+                "street": "2 Other St",
+            }
+        ),
+        order(items=[{"id": 1, "sku": "TEE-L", "name": "Tee", "quantity": 3, "price": 19.95}]),
+    ]
+    assert all(_hash(o) != base for o in changed)
+
+
+def test_duplicate_ids_last_wins_and_empty_input():
+    frames = normalise_orders([order(total=1.0), order(total=2.0)])
+    assert len(frames) == 1 and frames.orders.at[0, "total_cents"] == 200
+    assert len(frames.lines) == 2
+    empty = normalise_orders([])
+    assert len(empty) == 0 and "content_hash" in empty.orders and "sku" in empty.lines
