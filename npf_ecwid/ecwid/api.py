@@ -1,0 +1,36 @@
+"""`EcwidAPI`: the calls flows and library code depend on, so they can take any
+implementation (the real `EcwidClient`; tests point that at the sandbox)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from npf_ecwid.ecwid.models import (
+    Combination,
+    Order,
+    OrderUpdate,
+    Product,
+    Profile,
+    TokenInfo,
+    UpdateResult,
+)
+
+if TYPE_CHECKING:
+    from npf_ecwid.ecwid.client import OrderQuery
+    from npf_ecwid.ecwid.stats import ClientStats
+
+
+@runtime_checkable
+class EcwidAPI(Protocol):
+    stats: ClientStats
+
+    async def get_profile(self) -> Profile: ...
+    async def get_token_info(self) -> TokenInfo: ...
+    def iter_orders(self, query: OrderQuery) -> AsyncIterator[Order]: ...
+    async def search_orders(self, query: OrderQuery) -> list[Order]: ...
+    async def get_order(self, order_id: str) -> Order: ...
+    async def update_order(self, order_id: str, update: OrderUpdate) -> UpdateResult: ...
+    async def search_products(self, *, sku: str | None = None) -> list[Product]: ...
+    async def get_product(self, product_id: int) -> Product: ...
+    async def get_combinations(self, product_id: int) -> list[Combination]: ...

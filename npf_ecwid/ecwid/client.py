@@ -1,0 +1,242 @@
+"""The async Ecwid REST v3 client: typed calls for the endpoints the integration uses.
+
+Use it as `async with EcwidClient(...) as ecwid:`; build it from config with
+`npf_ecwid.ecwid.factory.open_ecwid`. Every call goes through one `EcwidSession` (the token's
+shared rate limiter, the retry policy in `retry.py`, typed errors in `errors.py`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Self, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, TypeAdapter
+
+from npf_ecwid.ecwid.models import (
+    Combination,
+    Order,
+    OrderUpdate,
+    Page,
+    Product,
+    Profile,
+    TokenInfo,
+    UpdateResult,
+)
+from npf_ecwid.ecwid.paging import PAGE_SIZE, newest_by_id, parse_page
+from npf_ecwid.ecwid.ratelimit import SlidingWindowLimiter
+from npf_ecwid.ecwid.retry import RetryPolicy
+from npf_ecwid.ecwid.session import EcwidSession, parse
+from npf_ecwid.ecwid.stats import ClientStats
+
+log = logging.getLogger("npf_ecwid.ecwid")
+
+_COMBINATIONS = TypeAdapter(list[Combination])
+
+
+T = TypeVar("T", bound=BaseModel)
+
+
+class OrderQuery(BaseModel):
+    """Filters for `GET /orders`. Datetimes must be timezone-aware; they are sent as UNIX seconds.
+
+    Empty lists mean "no filter". With no `payment_statuses`, Ecwid leaves out INCOMPLETE
+    (unfinished) orders.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    created_from: AwareDatetime | None = None
+    created_to: AwareDatetime | None = None
+    updated_from: AwareDatetime | None = None
+    updated_to: AwareDatetime | None = None
+    payment_statuses: list[str] = Field(default_factory=list)
+    fulfillment_statuses: list[str] = Field(default_factory=list)
+    ids: list[str] = Field(default_factory=list)
+
+    def to_params(self) -> dict[str, str]:
+        params: dict[str, str] = {}
+        for name, key in (
+            ("created_from", "createdFrom"),
+            ("created_to", "createdTo"),
+            ("updated_from", "updatedFrom"),
+            ("updated_to", "updatedTo"),
+        ):
+            value = getattr(self, name)
+            if value is not None:
+                params[key] = str(int(value.timestamp()))
+        for values, key in (
+            (self.payment_statuses, "paymentStatus"),
+            (self.fulfillment_statuses, "fulfillmentStatus"),
+            (self.ids, "ids"),
+        ):
+            if values:
+                params[key] = ",".join(values)
+        return params
+
+
+def _seg(value: str | int) -> str:
+    return quote(str(value), safe="")
+
+
+class EcwidClient:
+    """One store's Ecwid API. Safe for many concurrent calls on one event loop.
+
+    `limiter` defaults to the token's process-wide limiter (`limiter_for(token)`: 600 per
+    rolling 60 s). Retries: `max_attempts`, `backoff_base`, `backoff_max` (seconds) shape the
+    jittered exponential backoff; tests pass small values instead of sleeping.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        store_id: int,
+        token: SecretStr,
+        limiter: SlidingWindowLimiter | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 30.0,
+        max_attempts: int = 6,
+        max_concurrency: int = 32,
+        backoff_base: float = 0.5,
+        backoff_max: float = 30.0,
+    ) -> None:
+        self.store_id = store_id
+        self._session = EcwidSession(
+            base_url=base_url,
+            store_id=store_id,
+            token=token,
+            limiter=limiter,
+            transport=transport,
+            timeout=timeout,
+            policy=RetryPolicy(max_attempts, backoff_base, backoff_max),
+            max_concurrency=max_concurrency,
+        )
+
+    def __repr__(self) -> str:
+        return f"EcwidClient(store_id={self.store_id}, base_url={self._session.base_url!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._session.aclose()
+
+    @property
+    def stats(self) -> ClientStats:
+        return self._session.stats
+
+    @property
+    def limiter(self) -> SlidingWindowLimiter:
+        return self._session.limiter
+
+    # --- store ----------------------------------------------------------------------------
+
+    async def get_profile(self) -> Profile:
+        response = await self._session.call("GET", "/profile", what="store profile")
+        return parse(Profile, response, "store profile")
+
+    async def get_token_info(self) -> TokenInfo:
+        what = "token info"
+        response = await self._session.call("GET", "/application/token", what=what)
+        return parse(TokenInfo, response, what)
+
+    # --- orders ---------------------------------------------------------------------------
+
+    async def iter_orders(self, query: OrderQuery) -> AsyncIterator[Order]:
+        """Every order matching `query`, one page (100) at a time, in Ecwid's order.
+
+        If an order changes while we page, Ecwid may list it twice: a repeat is yielded again
+        only when its `updateTimestamp` is newer (consumers upsert by `id`).
+        """
+        seen: dict[str, int] = {}
+        offset = 0
+        while True:
+            page = await self._page("/orders", query.to_params(), offset, Order, "orders search")
+            for order in page.items:
+                stamp = order.update_timestamp or 0
+                if order.id not in seen or stamp > seen[order.id]:
+                    seen[order.id] = stamp
+                    yield order
+            offset += page.count
+            if page.count == 0 or offset >= page.total:
+                return
+
+    async def search_orders(self, query: OrderQuery) -> list[Order]:
+        """All orders matching `query`: page 0, then the other pages concurrently.
+
+        Each order once (by `id`); if it was listed twice, the copy with the newest
+        `updateTimestamp` wins.
+        """
+        return await self._search_all("/orders", query.to_params(), Order, "orders search")
+
+    async def get_order(self, order_id: str) -> Order:
+        what = f"order {order_id}"
+        response = await self._session.call("GET", f"/orders/{_seg(order_id)}", what=what)
+        return parse(Order, response, what)
+
+    async def update_order(self, order_id: str, update: OrderUpdate) -> UpdateResult:
+        """Partial `PUT /orders/{id}` (never `items`; see `OrderUpdate`). Absolute fields, so a
+        retry after a lost answer is harmless. Ecwid may email the customer on SHIPPED/tracking
+        unless `disable_all_customer_notifications` is set."""
+        what = f"order {order_id}"
+        response = await self._session.call(
+            "PUT", f"/orders/{_seg(order_id)}", what=what, json=update.to_body()
+        )
+        return parse(UpdateResult, response, what)
+
+    # --- paging ---------------------------------------------------------------------------
+
+    async def _page(
+        self, path: str, params: dict[str, str], offset: int, model: type[T], what: str
+    ) -> Page[T]:
+        response = await self._session.call(
+            "GET", path, what=what, params={**params, "offset": offset, "limit": PAGE_SIZE}
+        )
+        return parse_page(model, response, what, self.stats)
+
+    async def _search_all(
+        self, path: str, params: dict[str, str], model: type[T], what: str
+    ) -> list[T]:
+        first = await self._page(path, params, 0, model, what)
+        pages: list[Page[T]] = [first]
+        total, requested = first.total, {0}
+        while True:
+            offsets = [o for o in range(PAGE_SIZE, total, PAGE_SIZE) if o not in requested]
+            if not offsets:
+                break
+            requested.update(offsets)
+            async with asyncio.TaskGroup() as group:  # first failure cancels the rest
+                tasks = [
+                    group.create_task(self._page(path, params, o, model, what)) for o in offsets
+                ]
+            more = [task.result() for task in tasks]
+            pages.extend(more)
+            total = max([total, *(p.total for p in more)])  # it grew while we paged
+        return newest_by_id(item for page in pages for item in page.items)
+
+    # --- catalogue ------------------------------------------------------------------------
+
+    async def search_products(self, *, sku: str | None = None) -> list[Product]:
+        """The whole catalogue (concurrent pages), or the product holding `sku` (exact match;
+        a variation's SKU returns its parent product)."""
+        params = {"sku": sku} if sku is not None else {}
+        what = f"products search (sku {sku})" if sku is not None else "products search"
+        return await self._search_all("/products", params, Product, what)
+
+    async def get_product(self, product_id: int) -> Product:
+        what = f"product {product_id}"
+        response = await self._session.call("GET", f"/products/{product_id}", what=what)
+        return parse(Product, response, what)
+
+    async def get_combinations(self, product_id: int) -> list[Combination]:
+        what = f"variations of product {product_id}"
+        path = f"/products/{product_id}/combinations"
+        response = await self._session.call("GET", path, what=what)
+        return parse(_COMBINATIONS, response, what)

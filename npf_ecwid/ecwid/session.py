@@ -1,0 +1,149 @@
+"""One store's HTTP session: auth, the token's rate limiter, concurrency cap, retries, stats.
+
+Everything that goes over the wire to Ecwid passes through `EcwidSession.call`, so the
+limiter, the retry policy and the counters see every attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Generator
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
+
+from npf_ecwid.ecwid.errors import EcwidBadResponse
+from npf_ecwid.ecwid.ratelimit import SlidingWindowLimiter, limiter_for
+from npf_ecwid.ecwid.retry import RetryPolicy, send_with_retries
+from npf_ecwid.ecwid.stats import ClientStats
+
+log = logging.getLogger("npf_ecwid.ecwid")
+
+M = TypeVar("M")
+
+
+class BearerAuth(httpx.Auth):
+    """Adds `Authorization: Bearer …` per request, so the token is in no client-level header,
+    URL or repr (Ecwid stopped accepting `?token=` in March 2025)."""
+
+    def __init__(self, token: SecretStr) -> None:
+        self._token = token
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self._token.get_secret_value()}"
+        yield request
+
+    def __repr__(self) -> str:
+        return "BearerAuth(***)"
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "(body)"
+    return f"{error.error_count()} problem(s), first at {where}: {first['msg']}"
+
+
+def parse(target: type[M] | TypeAdapter[M], response: httpx.Response, what: str) -> M:
+    """Raw JSON -> typed model, once, at the edge (pydantic's Rust JSON parser, no dict step)."""
+    try:
+        if isinstance(target, TypeAdapter):
+            return target.validate_json(response.content)
+        assert issubclass(target, BaseModel)
+        return target.model_validate_json(response.content)  # type: ignore[return-value]
+    except ValidationError as error:
+        raise EcwidBadResponse(
+            f"Ecwid sent an unreadable answer for {what} ({describe_validation_error(error)})",
+            status=response.status_code,
+        ) from None
+
+
+class EcwidSession:
+    """`base_url` is the API root (`…/api/v3`); requests go to `{base_url}/{store_id}/…`."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        store_id: int,
+        token: SecretStr,
+        limiter: SlidingWindowLimiter | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 30.0,
+        policy: RetryPolicy | None = None,
+        max_concurrency: int = 32,
+    ) -> None:
+        self.store_id = store_id
+        self.base_url = f"{base_url.rstrip('/')}/{store_id}"
+        self.limiter = limiter if limiter is not None else limiter_for(token)
+        self.policy = policy or RetryPolicy()
+        self.timeout = timeout
+        self.stats = ClientStats()
+        self._concurrency = asyncio.Semaphore(max_concurrency)
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            auth=BearerAuth(token),
+            transport=transport,
+            timeout=timeout,
+            headers={"Accept": "application/json", "User-Agent": "npf-ecwid"},
+            limits=httpx.Limits(max_connections=max_concurrency),
+        )
+
+    def __repr__(self) -> str:
+        return f"EcwidSession(base_url={self.base_url!r})"
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        idempotent: bool = True,
+    ) -> httpx.Response:
+        """Send one logical request under the retry policy; returns the 2xx response."""
+
+        async def attempt() -> httpx.Response:
+            async with self._concurrency:
+                queued = time.monotonic()
+                async with self.limiter.slot():
+                    started = time.monotonic()
+                    self.stats.limiter_wait_s += started - queued
+                    self.stats.requests += 1
+                    try:
+                        # Overall deadline too: httpx's timeouts are per read, and an ASGI
+                        # transport has none at all.
+                        async with asyncio.timeout(self.timeout):
+                            response = await self._http.request(
+                                method, path, params=params, json=json
+                            )
+                    except (httpx.TransportError, TimeoutError) as error:
+                        self.stats.transport_errors += 1
+                        log.debug("Ecwid %s %s failed: %s", method, path, type(error).__name__)
+                        raise
+            self.stats.by_status[response.status_code] += 1
+            if response.status_code == 429:
+                self.stats.rate_limited += 1
+            log.debug(
+                "Ecwid %s %s -> %d in %.0f ms",
+                method,
+                path,
+                response.status_code,
+                (time.monotonic() - started) * 1000,
+            )
+            return response
+
+        return await send_with_retries(
+            attempt,
+            what=what,
+            idempotent=idempotent,
+            policy=self.policy,
+            pause=self.limiter.pause,
+            stats=self.stats,
+        )
