@@ -10,11 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from typing import Self, TypeVar
+from typing import TypeVar
 from urllib.parse import quote
 
-import httpx
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, TypeAdapter
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 from npf_ecwid.ecwid.models import (
     Combination,
@@ -27,10 +26,7 @@ from npf_ecwid.ecwid.models import (
     UpdateResult,
 )
 from npf_ecwid.ecwid.paging import PAGE_SIZE, newest_by_id, parse_page
-from npf_ecwid.ecwid.ratelimit import SlidingWindowLimiter
-from npf_ecwid.ecwid.retry import RetryPolicy
 from npf_ecwid.ecwid.session import EcwidSession, parse
-from npf_ecwid.ecwid.stats import ClientStats
 
 log = logging.getLogger("npf_ecwid.ecwid")
 
@@ -82,69 +78,22 @@ def _seg(value: str | int) -> str:
     return quote(str(value), safe="")
 
 
-class EcwidClient:
+class EcwidClient(EcwidSession):
     """One store's Ecwid API. Safe for many concurrent calls on one event loop.
 
-    `limiter` defaults to the token's process-wide limiter (`limiter_for(token)`: 600 per
-    rolling 60 s). Retries: `max_attempts`, `backoff_base`, `backoff_max` (seconds) shape the
-    jittered exponential backoff; tests pass small values instead of sleeping.
+    Constructor (inherited from `EcwidSession`): `base_url`, `store_id`, `token`, `limiter`,
+    `transport`, `timeout`, `max_attempts`, `max_concurrency`, `backoff_base`, `backoff_max`.
     """
-
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        store_id: int,
-        token: SecretStr,
-        limiter: SlidingWindowLimiter | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        timeout: float = 30.0,
-        max_attempts: int = 6,
-        max_concurrency: int = 32,
-        backoff_base: float = 0.5,
-        backoff_max: float = 30.0,
-    ) -> None:
-        self.store_id = store_id
-        self._session = EcwidSession(
-            base_url=base_url,
-            store_id=store_id,
-            token=token,
-            limiter=limiter,
-            transport=transport,
-            timeout=timeout,
-            policy=RetryPolicy(max_attempts, backoff_base, backoff_max),
-            max_concurrency=max_concurrency,
-        )
-
-    def __repr__(self) -> str:
-        return f"EcwidClient(store_id={self.store_id}, base_url={self._session.base_url!r})"
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._session.aclose()
-
-    @property
-    def stats(self) -> ClientStats:
-        return self._session.stats
-
-    @property
-    def limiter(self) -> SlidingWindowLimiter:
-        return self._session.limiter
 
     # --- store ----------------------------------------------------------------------------
 
     async def get_profile(self) -> Profile:
-        response = await self._session.call("GET", "/profile", what="store profile")
+        response = await self._call("GET", "/profile", what="store profile")
         return parse(Profile, response, "store profile")
 
     async def get_token_info(self) -> TokenInfo:
         what = "token info"
-        response = await self._session.call("GET", "/application/token", what=what)
+        response = await self._call("GET", "/application/token", what=what)
         return parse(TokenInfo, response, what)
 
     # --- orders ---------------------------------------------------------------------------
@@ -178,7 +127,7 @@ class EcwidClient:
 
     async def get_order(self, order_id: str) -> Order:
         what = f"order {order_id}"
-        response = await self._session.call("GET", f"/orders/{_seg(order_id)}", what=what)
+        response = await self._call("GET", f"/orders/{_seg(order_id)}", what=what)
         return parse(Order, response, what)
 
     async def update_order(self, order_id: str, update: OrderUpdate) -> UpdateResult:
@@ -186,7 +135,7 @@ class EcwidClient:
         retry after a lost answer is harmless. Ecwid may email the customer on SHIPPED/tracking
         unless `disable_all_customer_notifications` is set."""
         what = f"order {order_id}"
-        response = await self._session.call(
+        response = await self._call(
             "PUT", f"/orders/{_seg(order_id)}", what=what, json=update.to_body()
         )
         return parse(UpdateResult, response, what)
@@ -196,7 +145,7 @@ class EcwidClient:
     async def _page(
         self, path: str, params: dict[str, str], offset: int, model: type[T], what: str
     ) -> Page[T]:
-        response = await self._session.call(
+        response = await self._call(
             "GET", path, what=what, params={**params, "offset": offset, "limit": PAGE_SIZE}
         )
         return parse_page(model, response, what, self.stats)
@@ -232,11 +181,11 @@ class EcwidClient:
 
     async def get_product(self, product_id: int) -> Product:
         what = f"product {product_id}"
-        response = await self._session.call("GET", f"/products/{product_id}", what=what)
+        response = await self._call("GET", f"/products/{product_id}", what=what)
         return parse(Product, response, what)
 
     async def get_combinations(self, product_id: int) -> list[Combination]:
         what = f"variations of product {product_id}"
         path = f"/products/{product_id}/combinations"
-        response = await self._session.call("GET", path, what=what)
+        response = await self._call("GET", path, what=what)
         return parse(_COMBINATIONS, response, what)

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Generator
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import httpx
 from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
@@ -61,7 +61,14 @@ def parse(target: type[M] | TypeAdapter[M], response: httpx.Response, what: str)
 
 
 class EcwidSession:
-    """`base_url` is the API root (`…/api/v3`); requests go to `{base_url}/{store_id}/…`."""
+    """The transport half of `EcwidClient` (which adds the endpoints).
+
+    `base_url` is the API root (`…/api/v3`); requests go to `{base_url}/{store_id}/…`.
+    `limiter` defaults to the token's process-wide limiter (`limiter_for(token)`: 600 per
+    rolling 60 s). `max_attempts`, `backoff_base`, `backoff_max` (seconds) shape the retries'
+    jittered exponential backoff; tests pass small values instead of sleeping. `timeout` bounds
+    each attempt as a whole.
+    """
 
     def __init__(
         self,
@@ -72,13 +79,15 @@ class EcwidSession:
         limiter: SlidingWindowLimiter | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 30.0,
-        policy: RetryPolicy | None = None,
+        max_attempts: int = 6,
         max_concurrency: int = 32,
+        backoff_base: float = 0.5,
+        backoff_max: float = 30.0,
     ) -> None:
         self.store_id = store_id
         self.base_url = f"{base_url.rstrip('/')}/{store_id}"
         self.limiter = limiter if limiter is not None else limiter_for(token)
-        self.policy = policy or RetryPolicy()
+        self.policy = RetryPolicy(max_attempts, backoff_base, backoff_max)
         self.timeout = timeout
         self.stats = ClientStats()
         self._concurrency = asyncio.Semaphore(max_concurrency)
@@ -92,12 +101,18 @@ class EcwidSession:
         )
 
     def __repr__(self) -> str:
-        return f"EcwidSession(base_url={self.base_url!r})"
+        return f"{type(self).__name__}(store_id={self.store_id}, base_url={self.base_url!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def call(
+    async def _call(
         self,
         method: str,
         path: str,
