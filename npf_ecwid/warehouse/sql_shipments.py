@@ -1,0 +1,69 @@
+"""Shipments from the warehouse's `npf_shipment` table (the SQL adapter of `ShipmentSource`).
+
+The WMS inserts one row per parcel. This module only reads it (and the file-drop adapter adds
+rows through `add_shipments`); the push's own state lives in `npf_tracking_push`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+import pandas as pd
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
+from npf_ecwid.tracking.plan import SHIPMENT_COLUMNS
+from npf_ecwid.warehouse.tables import NpfOrder, NpfShipment
+
+
+class ShipmentSource(Protocol):
+    """Where the warehouse says what it shipped."""
+
+    def shipments(self, client: str) -> pd.DataFrame:
+        """Every parcel recorded for `client` (not only new ones: planning needs all parcels of
+        an order to send them together), with `SHIPMENT_COLUMNS` plus the row `id`."""
+        ...
+
+
+def _frame(rows: Iterable[NpfShipment]) -> pd.DataFrame:
+    columns = ["id", *SHIPMENT_COLUMNS]
+    records = [[getattr(row, name) for name in columns] for row in rows]
+    return pd.DataFrame(records, columns=columns)
+
+
+class SqlShipmentSource:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def shipments(self, client: str) -> pd.DataFrame:
+        query = select(NpfShipment).where(NpfShipment.client == client).order_by(NpfShipment.id)
+        with Session(self.engine) as session:
+            return _frame(session.execute(query).scalars())
+
+
+def known_order_ids(engine: Engine, client: str) -> set[str]:
+    """Order ids the order pull handed to the warehouse (`npf_order`) for `client`."""
+    query = select(NpfOrder.ecwid_order_id).where(NpfOrder.client == client)
+    with Session(engine) as session:
+        return set(session.execute(query).scalars())
+
+
+def add_shipments(engine: Engine, rows: Iterable[NpfShipment]) -> int:
+    """Insert parcels not already recorded (same client, order and tracking number); returns
+    how many were new. Idempotent, so a file dropped twice adds nothing the second time."""
+    added = 0
+    with Session(engine) as session, session.begin():
+        for row in rows:
+            exists = session.execute(
+                select(NpfShipment.id).where(
+                    NpfShipment.client == row.client,
+                    NpfShipment.ecwid_order_id == row.ecwid_order_id,
+                    NpfShipment.tracking_number == row.tracking_number,
+                )
+            ).first()
+            if exists is None:
+                session.add(row)
+                session.flush()
+                added += 1
+    return added
