@@ -33,6 +33,7 @@ from npf_ecwid.settings import get_settings
 TABLE_MODULES: list[str] = [
     "npf_ecwid.warehouse.tables",
     "npf_ecwid.tracking.ledger",
+    "npf_ecwid.stock.history",
 ]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000

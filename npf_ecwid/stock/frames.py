@@ -69,7 +69,7 @@ def catalogue_units(products: Iterable[Product]) -> pd.DataFrame:
 def feed_frame(levels: Iterable[StockLevel]) -> pd.DataFrame:
     """The warehouse feed: `sku`, `on_hand`, `available`, `updated_at` (aware UTC)."""
     frame = pd.DataFrame([level.model_dump() for level in levels], columns=FEED_COLUMNS).astype(
-        {"sku": "object", "on_hand": "int64", "available": "int64"}
+        {"sku": "object", "on_hand": "Int64", "available": "Int64"}
     )
     frame["updated_at"] = pd.to_datetime(frame["updated_at"], utc=True)
     return frame

@@ -3,7 +3,7 @@
 A bad feed (a stuck WMS export, an empty file, a half-written table) would otherwise take a
 shop's products off sale in one run. The guard refuses, with reasons a person can act on, when:
 
-* the feed is empty;
+* the feed is empty, or no row says when it was updated;
 * the feed is stale: its newest `updated_at` is older than `stock_max_feed_age_hours` (the newest,
   not the oldest row, because a WMS may only touch rows whose stock changed);
 * the push would zero too much: of the managed units that Ecwid shows in stock now (quantity > 0),
@@ -59,6 +59,8 @@ def check_guard(
     age_hours: float | None = None
     if feed.empty:
         reasons.append("the warehouse stock feed is empty (0 SKUs)")
+    elif feed["updated_at"].isna().all():
+        reasons.append("the warehouse stock feed has no updated_at times, so its age is unknown")
     else:
         newest = feed["updated_at"].max().to_pydatetime()
         age_hours = (now - newest) / timedelta(hours=1)

@@ -21,6 +21,7 @@ class Action(StrEnum):
     UNCHANGED = "unchanged"  # Ecwid already shows the target
     UNLIMITED = "unlimited"  # Ecwid does not track stock for it: left alone
     NOT_IN_WAREHOUSE = "not_in_warehouse"  # Ecwid SKU the feed does not have
+    NO_FIGURE = "no_figure"  # the feed has the SKU but not the client's figure (available unset)
     NOT_IN_ECWID = "not_in_ecwid"  # feed SKU no Ecwid product/variation has
     DUPLICATE_SKU = "duplicate_sku"  # several Ecwid units share the SKU: which one? not guessed
     NO_SKU = "no_sku"  # Ecwid product without a SKU cannot be matched
@@ -70,7 +71,8 @@ def build_plan(
     before = plan["ecwid_before"].fillna(0)
 
     action = pd.Series(Action.ADJUST.value, index=plan.index, dtype="object")
-    action[target == before] = Action.UNCHANGED.value
+    action[(target == before).fillna(False)] = Action.UNCHANGED.value
+    action[(plan["_merge"] == "both") & plan["warehouse_figure"].isna()] = Action.NO_FIGURE.value
     action[plan["_merge"] == "left_only"] = Action.NOT_IN_WAREHOUSE.value
     action[plan["_merge"] == "right_only"] = Action.NOT_IN_ECWID.value
     action[plan["unlimited"]] = Action.UNLIMITED.value

@@ -9,14 +9,18 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class StockLevel(BaseModel):
-    """One SKU's stock as the warehouse reports it. `updated_at` is aware UTC."""
+    """One SKU's stock as the warehouse reports it. `updated_at` is aware UTC.
+
+    `available` is None when the WMS does not say (then `available` clients cannot use the row);
+    `updated_at` is None when it gives no time (then such rows cannot prove the feed is fresh).
+    """
 
     model_config = ConfigDict(frozen=True)
 
     sku: str = Field(min_length=1)
     on_hand: int
-    available: int
-    updated_at: datetime
+    available: int | None = None
+    updated_at: datetime | None = None
 
     @field_validator("sku")
     @classmethod
@@ -28,7 +32,9 @@ class StockLevel(BaseModel):
 
     @field_validator("updated_at")
     @classmethod
-    def _utc(cls, value: datetime) -> datetime:
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
         # Naive timestamps from the WMS are taken as UTC (the interface tables' convention).
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)

@@ -182,3 +182,16 @@ def test_guard_refuses_stale_empty_and_mass_zero_unless_forced() -> None:
     empty = feed_frame([])
     eplan = build_plan(units, empty, NO_INFLIGHT, StockMode.AVAILABLE)
     assert "empty" in check_guard(client(), empty, eplan, now=NOW).summary()
+
+
+def test_rows_without_the_figure_or_a_time_are_reported() -> None:
+    units = catalogue_units([Product(id=1, sku="A", quantity=5), Product(id=2, sku="B", quantity=1)])
+    feed = feed_frame(
+        [
+            StockLevel(sku="A", on_hand=4, available=None, updated_at=None),
+            StockLevel(sku="B", on_hand=4, available=3, updated_at=None),
+        ]
+    )
+    plan = build_plan(units, feed, NO_INFLIGHT, StockMode.AVAILABLE).set_index("sku")
+    assert plan.loc["A", "action"] == Action.NO_FIGURE and plan.loc["B", "delta"] == 2
+    assert "age is unknown" in check_guard(client(), feed, plan.reset_index(), now=NOW).summary()

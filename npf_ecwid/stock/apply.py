@@ -1,0 +1,136 @@
+"""Push a plan's changes to Ecwid as `quantityDelta` inventory adjustments, with a history.
+
+Safety against double-applying (a delta PUT is not idempotent):
+* every delta is recorded as `intent` before it is sent, then `applied`/`failed`/`uncertain`;
+* the client never retries a delta whose answer was lost or was a 5xx (`EcwidWriteUncertain`);
+  a 429 or a connect error is retried by the client because Ecwid ignored the request;
+* nothing here ever resends a recorded delta. An uncertain or interrupted push is settled by the
+  next run, which re-reads Ecwid and recomputes the delta from the fresh quantity.
+
+Deltas go one request each, or as Ecwid batches (`POST /batch`, up to 500 each, then polled) once
+there are at least `BATCH_MIN` of them, where batching costs fewer requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from npf_ecwid.ecwid.errors import EcwidError, EcwidWriteUncertain
+from npf_ecwid.ecwid.models import UpdateResult
+from npf_ecwid.stock.history import PushState, record_intents, record_outcomes
+
+BATCH_MIN = 20  # below this, single PUTs (run concurrently) are as cheap and finish sooner
+BATCH_SIZE = 500  # Ecwid's maximum per batch
+
+
+class InventoryWriter(Protocol):
+    """The part of `EcwidClient` the push needs."""
+
+    async def adjust_product_inventory(self, product_id: int, delta: int) -> UpdateResult: ...
+
+    async def adjust_combination_inventory(
+        self, product_id: int, combination_id: int, delta: int
+    ) -> UpdateResult: ...
+
+
+@dataclass
+class PushOutcome:
+    """Per pushed SKU: the state and the delta that surely landed (0 unless `applied`)."""
+
+    states: dict[str, PushState] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def count(self, state: PushState) -> int:
+        return sum(1 for s in self.states.values() if s is state)
+
+    @property
+    def uncertain(self) -> int:
+        return self.count(PushState.UNCERTAIN)
+
+
+def inventory_path(product_id: int, combination_id: int | None) -> str:
+    if combination_id is None:
+        return f"/products/{product_id}/inventory"
+    return f"/products/{product_id}/combinations/{combination_id}/inventory"
+
+
+def _intent_rows(changes: pd.DataFrame) -> list[dict[str, object]]:
+    rows = []
+    for row in changes.itertuples(index=False):
+        combo = None if pd.isna(row.combination_id) else int(row.combination_id)
+        rows.append(
+            {
+                "sku": str(row.sku),
+                "product_id": int(row.product_id),
+                "combination_id": combo,
+                "before": int(0 if pd.isna(row.ecwid_before) else row.ecwid_before),
+                "target": int(row.target),
+                "delta": int(row.delta),
+            }
+        )
+    return rows
+
+
+async def _one(ecwid: InventoryWriter, row: dict[str, object]) -> tuple[PushState, str | None]:
+    product_id, combo, delta = row["product_id"], row["combination_id"], row["delta"]
+    try:
+        if combo is None:
+            await ecwid.adjust_product_inventory(product_id, delta)  # type: ignore[arg-type]
+        else:
+            await ecwid.adjust_combination_inventory(product_id, combo, delta)  # type: ignore[arg-type]
+    except EcwidWriteUncertain as error:
+        return PushState.UNCERTAIN, str(error)
+    except EcwidError as error:  # refused, or never sent (429/connect errors after retries)
+        return PushState.FAILED, str(error)
+    return PushState.APPLIED, None
+
+
+async def push_changes(
+    ecwid: InventoryWriter,
+    engine: Engine,
+    *,
+    run_id: str,
+    client: str,
+    changes: pd.DataFrame,
+    batch_min: int = BATCH_MIN,
+) -> PushOutcome:
+    """Send each change's delta once; record intent before and outcome after each one.
+
+    Outcomes are written as they arrive, so a kill mid-push leaves `intent` rows only for the
+    deltas whose answer never came.
+    """
+    rows = _intent_rows(changes)
+    outcome = PushOutcome()
+    if not rows:
+        return outcome
+    ids = record_intents(engine, run_id, client, rows)
+    if len(rows) >= batch_min and hasattr(ecwid, "run_batch"):
+        from npf_ecwid.stock.batch import push_batches
+
+        results = await push_batches(ecwid, engine, rows, ids, batch_size=BATCH_SIZE)
+    else:
+        results = await _push_singly(ecwid, engine, rows, ids)
+    for row, (state, error) in zip(rows, results, strict=True):
+        outcome.states[str(row["sku"])] = state
+        if error:
+            outcome.errors[str(row["sku"])] = error
+    return outcome
+
+
+async def _push_singly(
+    ecwid: InventoryWriter, engine: Engine, rows: Sequence[dict[str, object]], ids: Sequence[int]
+) -> list[tuple[PushState, str | None]]:
+    async def send(push_id: int, row: dict[str, object]) -> tuple[PushState, str | None]:
+        state, error = await _one(ecwid, row)
+        # One small transaction per answer; run off the event loop so sends keep flowing.
+        await asyncio.to_thread(record_outcomes, engine, [(push_id, state, error)])
+        return state, error
+
+    # The client bounds concurrency and the request rate; gather keeps the order of `rows`.
+    return list(await asyncio.gather(*(send(i, r) for i, r in zip(ids, rows, strict=True))))

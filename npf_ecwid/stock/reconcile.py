@@ -1,0 +1,202 @@
+"""One stock reconciliation for one client, as steps a flow (or a benchmark) can call in order:
+
+1. `read_feed`: the warehouse feed (SQL table or file drop) as a dataframe, plus bad-row messages;
+2. `read_ecwid`: the whole catalogue, *then* the open orders (this order errs on the safe side:
+   an order placed between the two reads is counted in flight and also already taken from the
+   quantity we read, so we undersell it once rather than resell it), then their hand-offs;
+3. `decide`: plan + guard (pure);
+4. `push`: the deltas, recorded in the history (skipped on a dry run or a refusal).
+
+`reconcile` chains them for callers without Prefect (benchmark, tests).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from npf_ecwid.config import ClientConfig, StockMode
+from npf_ecwid.ecwid.client import EcwidClient, OrderQuery
+from npf_ecwid.stock.apply import PushOutcome, push_changes
+from npf_ecwid.stock.frames import catalogue_units, feed_frame
+from npf_ecwid.stock.guard import GuardVerdict, check_guard
+from npf_ecwid.stock.handoffs import read_handoffs
+from npf_ecwid.stock.history import finish_run, settle_unresolved, start_run, unresolved_pushes
+from npf_ecwid.stock.inflight import OPEN_FULFILMENT, inflight_units, order_lines
+from npf_ecwid.stock.plan import build_plan, changes
+from npf_ecwid.stock.report import report_frame, totals, write_csv
+from npf_ecwid.stock.source import StockSource
+from npf_ecwid.warehouse.files_stock import FileStockSource, stock_inbox
+from npf_ecwid.warehouse.sql_stock import SqlStockSource
+
+
+class StockRefused(RuntimeError):
+    """The safety guard refused the push; the message lists every reason."""
+
+
+class StockPushIncomplete(RuntimeError):
+    """Some deltas failed or have an unknown outcome; a re-run re-reads and recomputes them."""
+
+
+@dataclass
+class Feed:
+    frame: pd.DataFrame
+    origin: str
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class EcwidSide:
+    units: pd.DataFrame
+    lines: pd.DataFrame
+    handoffs: pd.DataFrame
+    products: int
+    open_orders: int
+
+
+@dataclass
+class Decision:
+    plan: pd.DataFrame
+    verdict: GuardVerdict
+
+
+def open_stock_source(client: str, data_dir: Path, engine: Engine) -> StockSource:
+    """The file drop when the client has an inbox folder `NPF_DATA_DIR/inbox/<CLIENT>/stock/`,
+    else the `npf_stock` table."""
+    if stock_inbox(data_dir, client).is_dir():
+        return FileStockSource(data_dir)
+    return SqlStockSource(engine)
+
+
+def read_feed(source: StockSource, client: str) -> Feed:
+    feed = source.read_stock(client)
+    return Feed(frame=feed_frame(feed.levels), origin=feed.origin, problems=list(feed.problems))
+
+
+async def read_ecwid(ecwid: EcwidClient, engine: Engine, client: str) -> EcwidSide:
+    products = await ecwid.search_products()
+    orders = await ecwid.search_orders(OrderQuery(fulfillment_statuses=OPEN_FULFILMENT))
+    lines = order_lines(orders)
+    handoffs = read_handoffs(engine, client, lines["order_id"])
+    return EcwidSide(
+        units=catalogue_units(products),
+        lines=lines,
+        handoffs=handoffs,
+        products=len(products),
+        open_orders=int(lines["order_id"].nunique()),
+    )
+
+
+def decide(
+    client: ClientConfig, feed: Feed, side: EcwidSide, *, now: datetime, force: bool
+) -> Decision:
+    mode = StockMode(client.stock)
+    inflight = inflight_units(side.lines, side.handoffs, feed.frame, mode)
+    plan = build_plan(side.units, feed.frame, inflight, mode)
+    verdict = check_guard(client, feed.frame, plan, now=now, force=force)
+    return Decision(plan=plan, verdict=verdict)
+
+
+async def push(
+    ecwid: EcwidClient, engine: Engine, *, run_id: str, client: str, plan: pd.DataFrame
+) -> PushOutcome:
+    return await push_changes(ecwid, engine, run_id=run_id, client=client, changes=changes(plan))
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class StockRunResult:
+    """What one run did; `status` is `done`, `dry_run`, `refused` or `incomplete`."""
+
+    run_id: str
+    client: str
+    status: str
+    report: pd.DataFrame
+    totals: dict[str, int]
+    verdict: GuardVerdict
+    feed_origin: str
+    feed_problems: list[str]
+    earlier_unresolved: int
+    csv_path: Path | None = None
+
+    def message(self) -> str:
+        if self.status == "refused":
+            return f"stock sync for {self.client} refused: {self.verdict.summary()}"
+        if self.status == "incomplete":
+            return (
+                f"stock sync for {self.client}: {self.totals.get('action_failed', 0)} failed and "
+                f"{self.totals.get('action_uncertain', 0)} uncertain deltas; a re-run re-reads "
+                "Ecwid and recomputes them"
+            )
+        pushed = self.totals.get("pushed_items", 0)
+        would = self.totals.get("action_would_push", 0)
+        return f"stock sync for {self.client}: {self.status}, pushed {pushed}, would push {would}"
+
+
+async def reconcile(
+    client: ClientConfig,
+    ecwid: EcwidClient,
+    source: StockSource,
+    engine: Engine,
+    *,
+    reports_dir: Path | None,
+    dry_run: bool = False,
+    force: bool = False,
+    now: datetime | None = None,
+) -> StockRunResult:
+    """One full run (steps 1-4), recorded in `stock_run`; the report CSV goes to `reports_dir`.
+
+    Never raises for a refusal or failed deltas: the result says so (callers turn it into a
+    failed run). A dry run writes nothing to Ecwid and no push rows.
+    """
+    now = now or now_utc()
+    run_id = start_run(engine, client.code, str(client.stock), dry_run=dry_run, forced=force)
+    earlier = unresolved_pushes(engine, client.code)
+    feed = read_feed(source, client.code)
+    side = await read_ecwid(ecwid, engine, client.code)
+    decision = decide(client, feed, side, now=now, force=force)
+    outcome: PushOutcome | None = None
+    held: str | None = None
+    if not decision.verdict.allowed:
+        held, status = "refused", "refused"
+    elif dry_run:
+        held, status = "would_push", "dry_run"
+    else:
+        if earlier:
+            # The fresh read above already reflects whatever of those deltas landed.
+            settle_unresolved(engine, client.code, run_id)
+        outcome = await push(ecwid, engine, run_id=run_id, client=client.code, plan=decision.plan)
+        bad = len(outcome.states) - sum(1 for s in outcome.states.values() if s == "applied")
+        status = "incomplete" if bad else "done"
+    report = report_frame(decision.plan, outcome, held=held)
+    result = StockRunResult(
+        run_id=run_id,
+        client=client.code,
+        status=status,
+        report=report,
+        totals=totals(report),
+        verdict=decision.verdict,
+        feed_origin=feed.origin,
+        feed_problems=feed.problems,
+        earlier_unresolved=earlier,
+    )
+    if reports_dir is not None:
+        result.csv_path = write_csv(report, reports_dir, client.code, run_id, now)
+    summary = {
+        **result.totals,
+        "reasons": decision.verdict.reasons,
+        "forced": decision.verdict.forced,
+        "feed_origin": feed.origin,
+        "feed_problems": len(feed.problems),
+        "earlier_unresolved": earlier,
+        "csv": str(result.csv_path) if result.csv_path else None,
+    }
+    finish_run(engine, run_id, status, summary)
+    return result
