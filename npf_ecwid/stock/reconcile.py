@@ -65,7 +65,7 @@ class Decision:
 
 
 def open_stock_source(client: str, data_dir: Path, engine: Engine) -> StockSource:
-    """The file drop when the client has an inbox folder `NPF_DATA_DIR/inbox/<CLIENT>/stock/`,
+    """The file drop when the client has an inbox folder `NPF_DATA_DIR/inbox/stock/<CLIENT>/`,
     else the `npf_stock` table."""
     if stock_inbox(data_dir, client).is_dir():
         return FileStockSource(data_dir)

@@ -1,6 +1,6 @@
 """`StockSource` over a file drop: the newest stock CSV in the client's inbox folder.
 
-Folder: `NPF_DATA_DIR/inbox/<CLIENT>/stock/`, files `*.csv` with a header row
+Folder: `NPF_DATA_DIR/inbox/stock/<CLIENT>/`, files `*.csv` with a header row
 `sku,on_hand,available[,updated_at]` (`available` may be empty; `updated_at` ISO 8601, naive =
 UTC; without the column every row gets the file's modification time). The newest file by
 modification time wins; older files are left for the WMS side to tidy.
@@ -24,7 +24,7 @@ REQUIRED = ("sku", "on_hand", "available")
 
 
 def stock_inbox(data_dir: Path, client: str) -> Path:
-    return data_dir / "inbox" / client / "stock"
+    return data_dir / "inbox" / "stock" / client
 
 
 def newest_csv(folder: Path) -> Path | None:
@@ -79,7 +79,7 @@ def read_stock_csv(path: Path) -> StockFeed:
 
 
 class FileStockSource:
-    """Reads the newest CSV in `NPF_DATA_DIR/inbox/<CLIENT>/stock/`; no file = an empty feed
+    """Reads the newest CSV in `NPF_DATA_DIR/inbox/stock/<CLIENT>/`; no file = an empty feed
     (which the guard refuses)."""
 
     def __init__(self, data_dir: Path) -> None:

@@ -185,7 +185,9 @@ def test_guard_refuses_stale_empty_and_mass_zero_unless_forced() -> None:
 
 
 def test_rows_without_the_figure_or_a_time_are_reported() -> None:
-    units = catalogue_units([Product(id=1, sku="A", quantity=5), Product(id=2, sku="B", quantity=1)])
+    units = catalogue_units(
+        [Product(id=1, sku="A", quantity=5), Product(id=2, sku="B", quantity=1)]
+    )
     feed = feed_frame(
         [
             StockLevel(sku="A", on_hand=4, available=None, updated_at=None),

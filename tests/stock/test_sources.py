@@ -1,0 +1,122 @@
+"""Stock sources (npf_stock table, CSV file drop) and the push history, on real SQLite."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.stock.handoffs import read_handoffs
+from npf_ecwid.stock.history import (
+    PushState,
+    StockPush,
+    record_intents,
+    record_outcomes,
+    settle_unresolved,
+    start_run,
+    unresolved_pushes,
+)
+from npf_ecwid.stock.reconcile import open_stock_source
+from npf_ecwid.warehouse.files_stock import FileStockSource, stock_inbox
+from npf_ecwid.warehouse.sql_stock import SqlStockSource
+from npf_ecwid.warehouse.tables import NpfOrder, NpfShipment, NpfStock
+
+T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def engine(tmp_path: Path):
+    engine = get_engine(f"sqlite:///{tmp_path / 'npf.db'}")
+    init_db(engine)
+    return engine
+
+
+def test_sql_source_reads_only_the_clients_rows(engine) -> None:
+    with Session(engine) as s:
+        s.add(NpfStock(client="ACME", sku="A", on_hand=5, available=3, updated_at=T0))
+        s.add(NpfStock(client="ACME", sku="B", on_hand=2, available=None, updated_at=None))
+        s.add(NpfStock(client="OTHER", sku="A", on_hand=99, available=99, updated_at=T0))
+        s.commit()
+    feed = SqlStockSource(engine).read_stock("ACME")
+    by_sku = {level.sku: level for level in feed.levels}
+    assert set(by_sku) == {"A", "B"} and not feed.problems
+    assert by_sku["A"].available == 3 and by_sku["A"].updated_at == T0
+    assert by_sku["B"].available is None
+
+
+def write_csv(folder: Path, name: str, text: str, mtime: datetime) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, (mtime.timestamp(), mtime.timestamp()))
+    return path
+
+
+def test_file_source_takes_newest_csv_and_reports_bad_rows(tmp_path: Path) -> None:
+    inbox = stock_inbox(tmp_path, "ACME")
+    write_csv(inbox, "old.csv", "sku,on_hand,available\nA,1,1\n", T0 - timedelta(days=1))
+    write_csv(
+        inbox,
+        "new.csv",
+        "sku,on_hand,available,updated_at\n"
+        "A,10,8,2026-11-23T05:00:00\n"
+        "B,4,,\n"
+        ",3,3,\n"
+        "C,three,1,\n"
+        "D,1,1,\n"
+        "D,2,2,\n",
+        T0,
+    )
+    feed = FileStockSource(tmp_path).read_stock("ACME")
+    by_sku = {level.sku: level for level in feed.levels}
+    assert set(by_sku) == {"A", "B"}
+    assert by_sku["A"].updated_at == datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
+    assert by_sku["B"].updated_at == T0 and by_sku["B"].available is None  # file time
+    assert len(feed.problems) == 4
+    assert any("line 4" in p and "sku" in p for p in feed.problems)
+    assert any("line 5" in p and "on_hand" in p for p in feed.problems)
+    assert sum("'D' appears 2 times" in p for p in feed.problems) == 2
+
+
+def test_file_source_missing_inbox_or_header(tmp_path: Path, engine) -> None:
+    assert not FileStockSource(tmp_path).read_stock("ACME").levels
+    assert isinstance(open_stock_source("ACME", tmp_path, engine), SqlStockSource)
+    write_csv(stock_inbox(tmp_path, "ACME"), "x.csv", "code,qty\nA,1\n", T0)
+    assert isinstance(open_stock_source("ACME", tmp_path, engine), FileStockSource)
+    feed = FileStockSource(tmp_path).read_stock("ACME")
+    assert not feed.levels and "header lacks sku, on_hand, available" in feed.problems[0]
+
+
+def test_handoffs_and_push_history(engine) -> None:
+    with Session(engine) as s:
+        common = {"order_ref": "x", "content_hash": "h", "updated_at": T0, "changed_at": T0}
+        s.add(NpfOrder(client="ACME", ecwid_order_id="O1", received_at=T0, **common))
+        s.add(NpfOrder(client="ACME", ecwid_order_id="O2", received_at=T0, **common))
+        s.add(NpfShipment(client="ACME", ecwid_order_id="O2", tracking_number="T", shipped_at=T0))
+        s.commit()
+    handoffs = read_handoffs(engine, "ACME", ["O1", "O2", "O3"]).set_index("order_id")
+    assert list(handoffs.index) == ["O1", "O2"]
+    assert handoffs.loc["O2", "shipped_at"] == T0 and handoffs["shipped_at"].isna().sum() == 1
+
+    run = start_run(engine, "ACME", "available", dry_run=False, forced=False)
+    row = {
+        "sku": "A",
+        "product_id": 1,
+        "combination_id": None,
+        "before": 3,
+        "target": 5,
+        "delta": 2,
+    }
+    ids = record_intents(engine, run, "ACME", [row, {**row, "sku": "B"}])
+    record_outcomes(engine, [(ids[0], PushState.APPLIED, None)])
+    assert unresolved_pushes(engine, "ACME") == 1
+    later = start_run(engine, "ACME", "available", dry_run=False, forced=False)
+    assert settle_unresolved(engine, "ACME", later) == 1
+    assert unresolved_pushes(engine, "ACME") == 0
+    with Session(engine) as s:
+        states = {p.sku: p.state for p in s.exec(select(StockPush))}
+    assert states == {"A": "applied", "B": "superseded"}
