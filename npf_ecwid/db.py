@@ -16,12 +16,14 @@ SQLite is set up for several processes at once (flows, the CLI, a WMS reader):
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from threading import Lock
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event, text
+from sqlalchemy import Connection, DateTime, Engine, Table, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
@@ -115,6 +117,22 @@ def get_engine(url: str | None = None) -> Engine:
                 engine = create_engine(resolved, pool_pre_ping=True)
             _engines[resolved] = engine
         return engine
+
+
+def dialect_insert(connection: Connection, table: Table) -> Any:
+    """`INSERT` with `.on_conflict_do_update/nothing` and `.excluded` for this connection's
+    dialect (SQLite or PostgreSQL): the one upsert both databases share."""
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    if connection.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"upserts on {connection.dialect.name} are not supported")
+
+
+def in_chunks(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
+    """Slices of `values` small enough for an `IN (...)` list on every supported database."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def dispose_engine(url: str) -> None:

@@ -13,7 +13,8 @@ Interface tables (contract in DESIGN.md; change only on purpose):
 - `npf_stock`: written by the WMS, read by the stock reconciliation.
 
 State tables (the integration's own): `orders_watermark` (per-client incremental pull
-position) and `orders_quarantine` (orders that failed validation, with reason and raw JSON).
+position), `orders_quarantine` (orders that failed validation, with reason and raw JSON) and
+`orders_file_ledger` (what the file-drop adapter last wrote per order).
 All timestamps are aware UTC (`UTCDateTime`).
 """
 
@@ -137,3 +138,16 @@ class OrdersQuarantine(SQLModel, table=True):
     first_seen_at: datetime | None = _ts(nullable=False)
     last_seen_at: datetime | None = _ts(nullable=False)
     resolved_at: datetime | None = _ts()
+
+
+class OrdersFileLedger(SQLModel, table=True):
+    """What the file-drop adapter has written: the version of each order last dropped."""
+
+    __tablename__ = "orders_file_ledger"
+
+    client: str = Field(primary_key=True, max_length=40)
+    ecwid_order_id: str = Field(primary_key=True, max_length=64)
+    content_hash: str = Field(max_length=64)
+    revision: int = 1
+    file_name: str
+    written_at: datetime | None = _ts(nullable=False)

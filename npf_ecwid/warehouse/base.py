@@ -1,0 +1,131 @@
+"""The order hand-off port: what the order pull needs from a warehouse, whatever its medium.
+
+Adapters: `sql_orders.SqlOrderIntake` (the `npf_order`/`npf_order_line` tables) and
+`files_orders.FileOrderIntake` (one file per batch in an outbox folder). Both keep the pull's
+state (watermark, quarantine) in the integration's database and commit a batch's orders,
+quarantine entries and the watermark advance together, so a crash at any point leaves either
+all of a batch or none of it, and the watermark never passes orders that were not handed off.
+
+What counts as a change: `content_hash` (see `npf_ecwid.normalise`). Same hash = unchanged
+(e.g. only `updateDate` moved, as our own tracking pushes do), even if the fulfilment status
+moved; different hash = updated (revision bumped, `changed_at` set).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from npf_ecwid.normalise import OrderFrames
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    """An order held back by validation; `raw_json` is the order as Ecwid sent it (parsed)."""
+
+    ecwid_order_id: str
+    reason: str
+    raw_json: str
+    ecwid_updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class IntakeBatch:
+    """One run's hand-off for one client: validated orders, quarantined ones, and the
+    watermark to store if (and only if) the batch commits (None = leave it as it is)."""
+
+    client: str
+    frames: OrderFrames
+    quarantined: Sequence[Quarantined]
+    watermark: datetime | None
+    run_at: datetime
+
+
+@dataclass(frozen=True)
+class HandedOff:
+    order_ref: str
+    lines: int
+    payment_status: str | None
+    fulfillment_status: str | None
+    change: str  # "new" | "updated"
+    cancelled: bool
+
+
+@dataclass
+class IntakeResult:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    handed_off: list[HandedOff] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What the warehouse already holds for an order."""
+
+    content_hash: str
+    revision: int
+
+
+class OrderIntake(Protocol):
+    """Hand orders to the warehouse exactly once per relevant version."""
+
+    def handed_off(self, client: str, ecwid_order_ids: Sequence[str]) -> set[str]:
+        """Which of these orders the warehouse already has (they bypass the filters)."""
+        ...
+
+    def watermark(self, client: str) -> datetime | None:
+        """Where the next incremental pull starts (None before the first committed run)."""
+        ...
+
+    def commit(self, batch: IntakeBatch) -> IntakeResult:
+        """Hand off new and changed orders, record quarantine and advance the watermark, all
+        or nothing. Idempotent: committing the same batch twice changes nothing the second
+        time."""
+        ...
+
+
+@dataclass(frozen=True)
+class Classified:
+    new: list[str]
+    changed: list[str]
+    unchanged: list[str]
+
+
+def classify(frames: OrderFrames, previous: dict[str, Previous]) -> Classified:
+    """Split the batch's orders by what the warehouse already holds."""
+    new: list[str] = []
+    changed: list[str] = []
+    unchanged: list[str] = []
+    ids = frames.orders["ecwid_order_id"].tolist()
+    for order_id, digest in zip(ids, frames.orders["content_hash"].tolist(), strict=True):
+        before = previous.get(order_id)
+        if before is None:
+            new.append(order_id)
+        elif before.content_hash != digest:
+            changed.append(order_id)
+        else:
+            unchanged.append(order_id)
+    return Classified(new, changed, unchanged)
+
+
+def handed_off_rows(frames: OrderFrames, classified: Classified) -> list[HandedOff]:
+    """One record per order handed off (for the per-order log line)."""
+    kinds = dict.fromkeys(classified.new, "new") | dict.fromkeys(classified.changed, "updated")
+    o = frames.orders
+    rows = o[o["ecwid_order_id"].isin(list(kinds))]
+    return [
+        HandedOff(ref, int(lines), pay, ful, kinds[oid], bool(cancelled))
+        for oid, ref, lines, pay, ful, cancelled in zip(
+            rows["ecwid_order_id"],
+            rows["order_ref"],
+            rows["line_count"].fillna(0),
+            rows["payment_status"].astype(object),
+            rows["fulfillment_status"].astype(object),
+            rows["is_cancelled"],
+            strict=True,
+        )
+    ]
