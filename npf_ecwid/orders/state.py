@@ -176,7 +176,7 @@ class DatabaseIntake:
                 )
             previous = previous_versions(connection, self.ledger, client, ids)
             classified = classify(frames, previous)
-            self.hand_off(connection, batch, classified, previous)
+            self.hand_off(connection, batch, classified)
             record_quarantine(connection, client, batch.quarantined, now)
             resolve_quarantine(connection, client, ids, now)
             advance_watermark(connection, client, batch.watermark, now)
@@ -188,11 +188,5 @@ class DatabaseIntake:
             handed_off=handed_off_rows(frames, classified),
         )
 
-    def hand_off(
-        self,
-        connection: Connection,
-        batch: IntakeBatch,
-        classified: Classified,
-        previous: dict[str, Previous],
-    ) -> None:
+    def hand_off(self, connection: Connection, batch: IntakeBatch, classified: Classified) -> None:
         raise NotImplementedError

@@ -93,6 +93,7 @@ class Classified:
     new: list[str]
     changed: list[str]
     unchanged: list[str]
+    previous: dict[str, Previous]  # what the warehouse held before this batch
 
 
 def classify(frames: OrderFrames, previous: dict[str, Previous]) -> Classified:
@@ -109,7 +110,7 @@ def classify(frames: OrderFrames, previous: dict[str, Previous]) -> Classified:
             changed.append(order_id)
         else:
             unchanged.append(order_id)
-    return Classified(new, changed, unchanged)
+    return Classified(new, changed, unchanged, previous)
 
 
 def handed_off_rows(frames: OrderFrames, classified: Classified) -> list[HandedOff]:

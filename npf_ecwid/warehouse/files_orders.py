@@ -30,7 +30,7 @@ from sqlalchemy import Connection, Engine
 from npf_ecwid.db import dialect_insert
 from npf_ecwid.normalise import OrderFrames
 from npf_ecwid.orders.state import DatabaseIntake
-from npf_ecwid.warehouse.base import Classified, IntakeBatch, Previous
+from npf_ecwid.warehouse.base import Classified, IntakeBatch
 from npf_ecwid.warehouse.sql_orders import LINE_COLUMNS, ORDER_COLUMNS, frame_records
 from npf_ecwid.warehouse.tables import OrdersFileLedger
 
@@ -72,19 +72,16 @@ class FileOrderIntake(DatabaseIntake):
         super().__init__(engine)
         self.outbox = outbox
 
-    def hand_off(
-        self,
-        connection: Connection,
-        batch: IntakeBatch,
-        classified: Classified,
-        previous: dict[str, Previous],
-    ) -> None:
+    def hand_off(self, connection: Connection, batch: IntakeBatch, classified: Classified) -> None:
         dropped = [*classified.new, *classified.changed]
         if not dropped:
             return
-        revisions = {oid: previous[oid].revision + 1 if oid in previous else 1 for oid in dropped}
+        revisions = {
+            oid: classified.previous[oid].revision + 1 if oid in classified.previous else 1
+            for oid in dropped
+        }
         frames = batch.frames.only(dropped)
-        path = self._write(batch.client, frames, revisions, set(previous), batch.run_at)
+        path = self._write(batch.client, frames, revisions, set(classified.previous), batch.run_at)
         self._record(connection, batch.client, frames, revisions, path, batch.run_at)
 
     def _write(

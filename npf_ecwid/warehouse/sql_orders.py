@@ -25,7 +25,7 @@ from sqlalchemy import Connection, case, delete, func
 
 from npf_ecwid.db import dialect_insert, in_chunks
 from npf_ecwid.orders.state import DatabaseIntake
-from npf_ecwid.warehouse.base import Classified, IntakeBatch, Previous
+from npf_ecwid.warehouse.base import Classified, IntakeBatch
 from npf_ecwid.warehouse.tables import NpfOrder, NpfOrderLine
 
 ORDER = NpfOrder.__table__  # type: ignore[attr-defined]
@@ -62,13 +62,7 @@ class SqlOrderIntake(DatabaseIntake):
 
     ledger = ORDER
 
-    def hand_off(
-        self,
-        connection: Connection,
-        batch: IntakeBatch,
-        classified: Classified,
-        previous: dict[str, Previous],
-    ) -> None:
+    def hand_off(self, connection: Connection, batch: IntakeBatch, classified: Classified) -> None:
         self._upsert_orders(connection, batch.client, batch.frames.orders, batch.run_at)
         rewrite = [*classified.new, *classified.changed]
         lines = batch.frames.only(rewrite).lines
