@@ -3,7 +3,8 @@
 Inbox: `NPF_DATA_DIR/inbox/shipments/*.csv`, columns as `npf_shipment`: `client`,
 `ecwid_order_id`, `tracking_number` (required), `carrier`, `tracking_url`, `shipped_at`
 (ISO 8601; without an offset it is taken as UTC), one row per parcel; rows for several clients
-may share a file.
+may share a file. Files in a client's own folder, `NPF_DATA_DIR/inbox/shipments/<CLIENT>/`
+(like the stock inbox), may leave out the `client` column.
 
 Each file's good rows are added to `npf_shipment` (idempotently) before the file is moved aside,
 so a crash in between only means the file is read again. Files then go to `processed/`, or to
@@ -49,8 +50,14 @@ def _parse_time(text: str) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _row(line: int, raw: dict[str, str | None], clients: Set[str] | None) -> NpfShipment:
+def _row(
+    line: int, raw: dict[str, str | None], clients: Set[str] | None, owner: str | None
+) -> NpfShipment:
     values = {key: (raw.get(key) or "").strip() for key in (*REQUIRED, *OPTIONAL)}
+    if owner is not None:
+        values["client"] = values["client"] or owner
+        if values["client"] != owner:
+            raise ValueError(f"row {line}: client {values['client']!r} in {owner}'s folder")
     missing = [key for key in REQUIRED if not values[key]]
     if missing:
         raise ValueError(f"row {line}: empty {', '.join(missing)}")
@@ -77,7 +84,9 @@ def _row(line: int, raw: dict[str, str | None], clients: Set[str] | None) -> Npf
     )
 
 
-def _read(path: Path, clients: Set[str] | None) -> tuple[list[NpfShipment], list[str]]:
+def _read(
+    path: Path, clients: Set[str] | None, owner: str | None
+) -> tuple[list[NpfShipment], list[str]]:
     """Good rows and problems. Raises ValueError when the file as a whole is unusable."""
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -86,13 +95,14 @@ def _read(path: Path, clients: Set[str] | None) -> tuple[list[NpfShipment], list
     reader = csv.DictReader(io.StringIO(text))
     header = [name.strip() for name in reader.fieldnames or []]
     reader.fieldnames = header
-    absent = [name for name in REQUIRED if name not in header]
+    needed = REQUIRED if owner is None else tuple(n for n in REQUIRED if n != "client")
+    absent = [name for name in needed if name not in header]
     if absent:
         raise ValueError(f"missing column(s) {', '.join(absent)} (header: {','.join(header)})")
     rows, problems = [], []
     for line, raw in enumerate(reader, start=2):
         try:
-            rows.append(_row(line, raw, clients))
+            rows.append(_row(line, raw, clients, owner))
         except ValueError as error:
             problems.append(str(error))
     return rows, problems
@@ -108,14 +118,17 @@ def _move(path: Path, folder: Path) -> Path:
     return target
 
 
-def ingest_inbox(engine: Engine, inbox: Path, clients: Set[str] | None = None) -> list[FileReport]:
+def ingest_inbox(
+    engine: Engine, inbox: Path, clients: Set[str] | None = None, owner: str | None = None
+) -> list[FileReport]:
     """Add every CSV in `inbox` to `npf_shipment` and move it aside. Never raises for bad
-    content: each file's problems are in its report (and its reasons file)."""
+    content: each file's problems are in its report (and its reasons file). `owner`: the
+    client whose own folder `inbox` is (rows default to it, other clients' rows are refused)."""
     reports = []
     for path in sorted(inbox.glob("*.csv")):
         report = FileReport(path.name)
         try:
-            rows, report.problems = _read(path, clients)
+            rows, report.problems = _read(path, clients, owner)
         except (ValueError, csv.Error) as error:
             rows, report.problems = [], [f"whole file: {error}"]
         except FileNotFoundError:
@@ -142,6 +155,8 @@ class FileShipmentSource:
         self.reports: list[FileReport] = []
 
     def shipments(self, client: str) -> pd.DataFrame:
-        if self.inbox.is_dir():
-            self.reports = ingest_inbox(self.engine, self.inbox, self.clients)
+        self.reports = []
+        for folder, owner in ((self.inbox, None), (self.inbox / client, client)):
+            if folder.is_dir():
+                self.reports += ingest_inbox(self.engine, folder, self.clients, owner)
         return SqlShipmentSource(self.engine).shipments(client)

@@ -98,3 +98,19 @@ def test_the_same_file_dropped_twice_adds_nothing(engine, tmp_path) -> None:
 
 def test_no_inbox_folder_reads_the_table(engine, tmp_path) -> None:
     assert FileShipmentSource(engine, tmp_path / "missing").shipments("ACME").empty
+
+
+def test_a_clients_own_folder_needs_no_client_column(engine, tmp_path) -> None:
+    inbox = inbox_dir(tmp_path)
+    (inbox / "ACME").mkdir(parents=True)
+    (inbox / "ACME" / "s.csv").write_text(
+        "ecwid_order_id,tracking_number\nACME-1,A1\n", encoding="utf-8"
+    )
+    (inbox / "ACME" / "t.csv").write_text(
+        "client,ecwid_order_id,tracking_number\nOTHER,O-1,Z1\nACME,ACME-2,A2\n", encoding="utf-8"
+    )
+    frame = FileShipmentSource(engine, inbox).shipments("ACME")
+    assert sorted(frame["tracking_number"]) == ["A1", "A2"]
+    reasons = (inbox / "ACME" / "failed" / "t.csv.reasons.txt").read_text()
+    assert reasons == "row 2: client 'OTHER' in ACME's folder\n"
+    assert FileShipmentSource(engine, inbox).shipments("OTHER").empty

@@ -1,0 +1,28 @@
+"""`push-tracking`: the warehouse's shipments back to Ecwid, each exactly once."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from npf_ecwid.tracking.report import PushReport
+from tasks.tracking import plan_tracking, push_updates, report_tracking
+
+
+class TrackingPushError(RuntimeError):
+    """The run stopped early (e.g. Ecwid refused the token); what was pushed stays recorded."""
+
+
+@flow(name="push-tracking")
+def push_tracking(client: str, dry_run: bool = False, retry_failed: bool = False) -> PushReport:
+    """Plan (inbox + npf_shipment + ledger) -> push concurrently -> table artifact.
+
+    `dry_run` reads Ecwid and shows what would be sent, sending and recording nothing.
+    `retry_failed` pushes again orders recorded as failed (deleted/cancelled in Ecwid, or given
+    up after repeated errors). Returns the counts and rows of the run's artifact.
+    """
+    config, plan = plan_tracking(client, retry_failed)
+    run = push_updates(config, plan, dry_run)
+    report = report_tracking(client, plan, run, dry_run)
+    if run.fatal:
+        raise TrackingPushError(run.fatal)
+    return report

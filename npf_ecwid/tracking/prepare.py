@@ -1,0 +1,25 @@
+"""Gather a client's inputs and plan its pushes (the "decide" half of a run, no Ecwid calls)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from npf_ecwid.config import ClientConfig
+from npf_ecwid.tracking.ledger import load_ledger
+from npf_ecwid.tracking.plan import Plan, plan_pushes
+from npf_ecwid.warehouse.sql_shipments import ShipmentSource, known_order_ids
+
+
+def prepare_plan(
+    engine: Engine, client: ClientConfig, source: ShipmentSource, *, retry_failed: bool = False
+) -> Plan:
+    """Shipments from `source` + the ledger + the orders we handed off -> the plan."""
+    return plan_pushes(
+        source.shipments(client.code),
+        load_ledger(engine, client.code),
+        client=client.code,
+        push_tracking_url=client.push_tracking_url,
+        disable_notifications=client.disable_customer_notifications,
+        known_orders=known_order_ids(engine, client.code),
+        retry_failed=retry_failed,
+    )

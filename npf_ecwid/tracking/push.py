@@ -1,0 +1,164 @@
+"""Apply a plan: read the orders from Ecwid, decide, PUT, record — concurrently.
+
+Exactly-once, as Ecwid's write log sees it, rests on three things:
+1. a push is recorded in the ledger right after Ecwid answers (per order, not per batch), so a
+   run killed mid-batch keeps everything confirmed so far;
+2. every planned order is read from Ecwid before any PUT (`decide`): numbers already there mean
+   a PUT from a killed run landed, and the order is recorded `already_shipped` with no PUT;
+3. the client retries a PUT only with the same absolute body (idempotent in Ecwid).
+Two runs for one client at the same moment could both PUT; deployments run one at a time
+(a per-deployment concurrency limit of 1).
+
+Reads are batched (`GET /orders?ids=`, up to 100 per request), so pushing N orders costs about
+N PUTs + N/100 reads, and all of it goes through the client's per-token rate limiter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from npf_ecwid.ecwid.api import EcwidAPI
+from npf_ecwid.ecwid.client import OrderQuery
+from npf_ecwid.ecwid.errors import (
+    EcwidAuthError,
+    EcwidBadRequest,
+    EcwidError,
+    EcwidNotFound,
+)
+from npf_ecwid.ecwid.models import Order
+from npf_ecwid.tracking.decide import AlreadyShipped, Put, Refuse, decide
+from npf_ecwid.tracking.plan import PlannedPush, PushStatus
+
+WOULD_PUSH = "would_push"  # dry run: what a real run would have sent
+NOT_ATTEMPTED = "not_attempted"  # stopped early (the token was refused)
+READ_BATCH = 100  # ids per `GET /orders?ids=` (Ecwid's page size)
+READ_BATCH_CHARS = 1500  # keep the query string short
+
+_LEDGER_STATUSES = frozenset(s.value for s in PushStatus)
+
+Recorder = Callable[[PlannedPush, PushStatus, str | None], PushStatus]
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    ecwid_order_id: str
+    tracking_number: str
+    tracking_url: str | None
+    status: str  # a PushStatus value, WOULD_PUSH or NOT_ATTEMPTED
+    reason: str | None = None
+    body: dict[str, Any] | None = None  # the PUT body sent (or that would be sent)
+
+
+@dataclass
+class PushRun:
+    outcomes: list[PushOutcome] = field(default_factory=list)
+    fatal: str | None = None  # set when the run stopped early (token refused)
+
+
+def _batches(ids: list[str]) -> Iterable[list[str]]:
+    batch: list[str] = []
+    for order_id in ids:
+        if batch and (
+            len(batch) == READ_BATCH or len(",".join([*batch, order_id])) > READ_BATCH_CHARS
+        ):
+            yield batch
+            batch = []
+        batch.append(order_id)
+    if batch:
+        yield batch
+
+
+async def read_orders(ecwid: EcwidAPI, ids: list[str]) -> dict[str, Order]:
+    """The orders Ecwid returns for `ids`, by id. A batch that fails is left out (its orders
+    are then read one by one); auth errors propagate."""
+
+    async def one(batch: list[str]) -> list[Order]:
+        try:
+            return await ecwid.search_orders(OrderQuery(ids=batch))
+        except EcwidAuthError:
+            raise
+        except EcwidError:
+            return []
+
+    found = await asyncio.gather(*(one(batch) for batch in _batches(ids)))
+    wanted = set(ids)
+    return {o.id: o for orders in found for o in orders if o.id in wanted}
+
+
+async def _current(ecwid: EcwidAPI, order_id: str, known: dict[str, Order]) -> Order | None:
+    if order_id in known:
+        return known[order_id]
+    try:
+        return await ecwid.get_order(order_id)
+    except EcwidNotFound:
+        return None
+
+
+async def apply_plan(
+    ecwid: EcwidAPI,
+    pushes: list[PlannedPush],
+    *,
+    record: Recorder | None,
+    dry_run: bool = False,
+    concurrency: int = 32,
+    on_outcome: Callable[[PushOutcome], None] | None = None,
+) -> PushRun:
+    """Push every planned order once; never raises for one order's problem.
+
+    `record` stores each attempt's outcome (the ledger) and is not called in a dry run, which
+    reads Ecwid but sends no write. `on_outcome` sees each outcome as it happens (log lines).
+    """
+    run = PushRun()
+    try:
+        known = await read_orders(ecwid, [p.ecwid_order_id for p in pushes]) if pushes else {}
+    except EcwidAuthError as error:
+        run.fatal, known = f"Ecwid refused the token: {error}", {}
+    gate = asyncio.Semaphore(concurrency)
+
+    def finish(push: PlannedPush, status: str, reason: str | None, body: Any = None) -> None:
+        if record is not None and status in _LEDGER_STATUSES:
+            status = record(push, PushStatus(status), reason).value
+        outcome = PushOutcome(
+            push.ecwid_order_id, push.tracking_number, push.tracking_url, status, reason, body
+        )
+        run.outcomes.append(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome)
+
+    async def one(push: PlannedPush) -> None:
+        async with gate:
+            if run.fatal:
+                finish(push, NOT_ATTEMPTED, run.fatal)
+                return
+            body = None
+            try:
+                decision = decide(push, await _current(ecwid, push.ecwid_order_id, known))
+                if isinstance(decision, Put):
+                    body = decision.update.to_body()
+                    if dry_run:
+                        finish(push, WOULD_PUSH, None, body)
+                        return
+                    await ecwid.update_order(push.ecwid_order_id, decision.update)
+                    status, reason = PushStatus.PUSHED, None
+                elif isinstance(decision, AlreadyShipped):
+                    status, reason = PushStatus.ALREADY_SHIPPED, decision.reason
+                else:
+                    assert isinstance(decision, Refuse)
+                    status, reason = PushStatus.FAILED, decision.reason
+            except EcwidAuthError as error:
+                run.fatal = f"Ecwid refused the token: {error}"
+                finish(push, NOT_ATTEMPTED, run.fatal)
+                return
+            except EcwidNotFound:
+                status, reason = PushStatus.FAILED, "order not found in Ecwid (404: deleted?)"
+            except EcwidBadRequest as error:
+                status, reason = PushStatus.FAILED, f"Ecwid refused the update: {error}"
+            except EcwidError as error:  # 5xx, 429, timeouts, unreadable answers: try again
+                status, reason = PushStatus.ERROR, str(error)
+            finish(push, status.value, reason, body)
+
+    await asyncio.gather(*(one(push) for push in pushes))
+    return run

@@ -1,0 +1,101 @@
+"""Prefect tasks of the tracking push: plan (DB + inbox), push (Ecwid), report (artifact).
+
+Each wraps library calls in `npf_ecwid.tracking`; no retries here: the Ecwid client already
+retries 429/5xx/timeouts, and an order whose push still fails is recorded and retried on the
+next scheduled run.
+"""
+
+from __future__ import annotations
+
+import re
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from npf_ecwid.config import ClientConfig, get_client, load_clients
+from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.ecwid.factory import open_ecwid
+from npf_ecwid.settings import get_settings
+from npf_ecwid.tracking.ledger import record_attempt
+from npf_ecwid.tracking.plan import Plan
+from npf_ecwid.tracking.prepare import prepare_plan
+from npf_ecwid.tracking.push import PushOutcome, PushRun, apply_plan
+from npf_ecwid.tracking.report import (
+    PushReport,
+    outcome_line,
+    report_rows,
+    summary,
+    summary_line,
+)
+from npf_ecwid.warehouse.files_shipments import FileShipmentSource, inbox_dir
+
+
+def load_secret(name: str) -> str:
+    """`secret:NAME` token references: a Prefect Secret block."""
+    from prefect.blocks.system import Secret
+
+    return str(Secret.load(name).get())
+
+
+@task(name="plan-tracking", cache_policy=NO_CACHE)
+def plan_tracking(client: str, retry_failed: bool = False) -> tuple[ClientConfig, Plan]:
+    """Read the shipments inbox into `npf_shipment`, then plan one update per order."""
+    settings = get_settings()
+    config = get_client(settings.clients_file, client)
+    engine = get_engine()
+    init_db(engine)
+    clients = set(load_clients(settings.clients_file))
+    source = FileShipmentSource(engine, inbox_dir(settings.data_dir), clients)
+    plan = prepare_plan(engine, config, source, retry_failed=retry_failed)
+    logger = get_run_logger()
+    for report in source.reports:
+        logger.info("shipments file %s: %d new parcel(s)", report.name, report.added)
+        for problem in report.problems:
+            logger.warning("shipments file %s: %s", report.name, problem)
+    logger.info(
+        "%d order(s) to push, %d up to date, %d held after failures, %d skipped",
+        len(plan.pushes),
+        plan.up_to_date,
+        len(plan.held),
+        len(plan.skipped),
+    )
+    return config, plan
+
+
+@task(name="push-tracking-updates", cache_policy=NO_CACHE)
+async def push_updates(config: ClientConfig, plan: Plan, dry_run: bool = False) -> PushRun:
+    """Read, decide and PUT each planned order concurrently (within the token's rate limit),
+    recording each outcome in the ledger as it happens (not in a dry run)."""
+    logger = get_run_logger()
+    engine = get_engine()
+
+    def log(outcome: PushOutcome) -> None:
+        level = 30 if outcome.status in ("failed", "error", "not_attempted") else 20
+        logger.log(level, outcome_line(outcome))
+
+    async with open_ecwid(config, load_secret=load_secret) as ecwid:
+        run = await apply_plan(
+            ecwid,
+            plan.pushes,
+            record=None if dry_run else (lambda p, s, r: record_attempt(engine, p, s, r)),
+            dry_run=dry_run,
+            on_outcome=log,
+        )
+        logger.info("Ecwid requests: %s", ecwid.stats.as_dict())
+    return run
+
+
+@task(name="report-tracking", cache_policy=NO_CACHE)
+def report_tracking(client: str, plan: Plan, run: PushRun, dry_run: bool = False) -> PushReport:
+    """The run's table artifact (key `tracking-push-<client>`): pushed, already shipped, failed
+    with reason, errors, skipped; plus the summary line."""
+    report = PushReport(client, dry_run, summary(plan, run), report_rows(plan, run))
+    title = "DRY RUN - nothing sent. " if dry_run else ""
+    create_table_artifact(
+        key=f"tracking-push-{re.sub(r'[^a-z0-9]+', '-', client.lower())}",
+        table=report.rows,
+        description=f"{title}{summary_line(client, report.counts)}",
+    )
+    get_run_logger().info(summary_line(client, report.counts))
+    return report
