@@ -1,0 +1,170 @@
+"""The sandbox's control plane: stores, tokens, faults, the rolling-window rate limit and the
+request log that tests use to prove no client exceeded the limit."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from npf_ecwid.sandbox.store import SandboxStore
+
+ALL_SCOPES: tuple[str, ...] = (
+    "read_store_profile",
+    "read_orders",
+    "update_orders",
+    "read_catalog",
+    "update_catalog",
+)
+
+
+@dataclass
+class Faults:
+    """Injected faults, read on every request, so tests may change them between calls.
+
+    - `latency_ms`: added to every admitted request (an `asyncio.sleep`, so requests overlap).
+    - `fail_rate`: share answered 5xx (`fail_status`, or a random 500/502/503 when None).
+    - `timeout_rate`: share that hangs `hang_s` seconds (longer than any client timeout);
+      the hang ends early when the client disconnects or the server shuts down.
+    - `drop_rate`: share whose connection is closed mid-response (over ASGI: an
+      `httpx.RemoteProtocolError` raised into the client).
+    - `rate_limit` per `rate_window` seconds per token, rolling window; above it 429 with
+      `Retry-After` (whole seconds until a slot frees, >= 1). 429s do not use a slot.
+    - `batch_pending_polls`: how many `GET /batch` polls report IN_PROGRESS before COMPLETED.
+    Faulted requests (5xx, hang, drop) were admitted, so they count against the limit.
+    """
+
+    latency_ms: float = 0.0
+    fail_rate: float = 0.0
+    timeout_rate: float = 0.0
+    drop_rate: float = 0.0
+    rate_limit: int = 600
+    rate_window: float = 60.0
+    fail_status: int | None = None
+    hang_s: float = 300.0
+    batch_pending_polls: int = 0
+
+
+@dataclass
+class RequestLogEntry:
+    """One request as it arrived (monotonic `at`). `status` is None while in flight and 0 for
+    a dropped connection or a hang the client gave up on; `fault` names an injected fault."""
+
+    at: float
+    token_hash: str
+    method: str
+    path: str
+    store_id: int | None
+    status: int | None = None
+    fault: str | None = None
+
+
+@dataclass
+class TokenGrant:
+    store_id: int
+    scopes: frozenset[str]
+    created: float = field(default_factory=time.time)
+
+
+def token_hash(token: str) -> str:
+    """A short stable fingerprint; the token itself is never stored in logs."""
+    return hashlib.sha256(token.encode()).hexdigest()[:12]
+
+
+class Sandbox:
+    """Stores and tokens served by one app, plus faults, rate limiting and logs."""
+
+    def __init__(
+        self,
+        stores: Iterable[SandboxStore] = (),
+        faults: Faults | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        seed: int = 0,
+    ) -> None:
+        self.faults = faults or Faults()
+        self.clock = clock
+        self.rng = random.Random(seed)
+        self.request_log: list[RequestLogEntry] = []
+        self._stores: dict[int, SandboxStore] = {}
+        self._tokens: dict[str, TokenGrant] = {}
+        self._admitted: dict[str, deque[float]] = {}
+        for store in stores:
+            self.add_store(store)
+
+    # --- stores and tokens ------------------------------------------------------------
+
+    def add_store(self, store: SandboxStore) -> None:
+        self._stores[store.store_id] = store
+
+    def store(self, store_id: int) -> SandboxStore:
+        return self._stores[store_id]
+
+    def has_store(self, store_id: int) -> bool:
+        return store_id in self._stores
+
+    def add_token(self, token: str, store_id: int, scopes: Iterable[str] = ALL_SCOPES) -> None:
+        self._tokens[token] = TokenGrant(store_id, frozenset(scopes))
+
+    def revoke_token(self, token: str) -> None:
+        self._tokens.pop(token, None)
+
+    def grant(self, token: str) -> TokenGrant | None:
+        return self._tokens.get(token)
+
+    # --- rate limit -------------------------------------------------------------------
+
+    def admit(self, token: str, now: float) -> int | None:
+        """Take a slot in the token's rolling window, or return the Retry-After seconds.
+
+        A request at `now` is admitted when fewer than `rate_limit` admitted requests of the
+        same token lie in (now - rate_window, now]."""
+        limit, window = self.faults.rate_limit, self.faults.rate_window
+        times = self._admitted.setdefault(token_hash(token), deque())
+        while times and times[0] <= now - window:
+            times.popleft()
+        if len(times) >= limit:
+            frees_at = times[len(times) - limit] + window
+            return max(1, math.ceil(frees_at - now))
+        times.append(now)
+        return None
+
+    # --- request log ------------------------------------------------------------------
+
+    def log_request(
+        self, token: str, method: str, path: str, store_id: int | None, at: float
+    ) -> RequestLogEntry:
+        entry = RequestLogEntry(at, token_hash(token) if token else "", method, path, store_id)
+        self.request_log.append(entry)
+        return entry
+
+    def max_in_window(self, window: float | None = None, token: str | None = None) -> int:
+        """The most admitted (non-429) requests in any rolling window [t, t + window)."""
+        span = self.faults.rate_window if window is None else window
+        wanted = token_hash(token) if token is not None else None
+        times = sorted(
+            e.at
+            for e in self.request_log
+            if e.status != 429 and (wanted is None or e.token_hash == wanted)
+        )
+        best, start = 0, 0
+        for end, t in enumerate(times):
+            while times[start] <= t - span:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
+
+    def count(
+        self, status: int | None = None, method: str | None = None, path_prefix: str | None = None
+    ) -> int:
+        """Requests in the log matching all given criteria (path is store-relative)."""
+        return sum(
+            1
+            for e in self.request_log
+            if (status is None or e.status == status)
+            and (method is None or e.method == method)
+            and (path_prefix is None or e.path.startswith(path_prefix))
+        )
