@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from npf_ecwid.sandbox.store import SandboxStore
+from npf_ecwid.sandbox.core import SandboxStore
 
 ALL_SCOPES: tuple[str, ...] = (
     "read_store_profile",

@@ -19,8 +19,8 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
+from npf_ecwid.sandbox.core import SandboxStore
 from npf_ecwid.sandbox.factory import OrderFactory, ecwid_date
-from npf_ecwid.sandbox.store import SandboxStore
 
 PERIOD_S = 90 * 86400
 PREFIX_FROM = 0.3  # share of the period before the merchant set the order prefix

@@ -18,7 +18,7 @@ from npf_ecwid.sandbox.errors import bad_param, not_found
 from npf_ecwid.sandbox.order_query import FULFILLMENT_STATUSES, PAYMENT_STATUSES
 
 if TYPE_CHECKING:
-    from npf_ecwid.sandbox.store import SandboxStore
+    from npf_ecwid.sandbox.core import SandboxStore
 
 READ_ONLY = frozenset(
     {

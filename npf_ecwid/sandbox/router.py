@@ -18,7 +18,7 @@ from npf_ecwid.sandbox.errors import ApiError
 
 if TYPE_CHECKING:
     from npf_ecwid.sandbox.control import Sandbox, TokenGrant
-    from npf_ecwid.sandbox.store import SandboxStore
+    from npf_ecwid.sandbox.core import SandboxStore
 
 WRITE_METHODS = frozenset({"PUT", "POST", "DELETE"})
 _compile = lru_cache(maxsize=None)(compile_path)
