@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_ECWID_API_URL = "https://app.ecwid.com/api/v3"
+DEFAULT_ECWID_OAUTH_URL = "https://my.ecwid.com/api/oauth"
 
 
 class Settings(BaseSettings):
@@ -25,6 +26,11 @@ class Settings(BaseSettings):
     ecwid_api_url: str = Field(default=DEFAULT_ECWID_API_URL, alias="ECWID_API_URL")
     ecwid_app_client_id: str | None = Field(default=None, alias="ECWID_APP_CLIENT_ID")
     ecwid_app_client_secret: SecretStr | None = Field(default=None, alias="ECWID_APP_CLIENT_SECRET")
+    # OAuth endpoints (/authorize, /token) of the warehouse's Ecwid app; the sandbox emulates it.
+    ecwid_oauth_url: str = Field(default=DEFAULT_ECWID_OAUTH_URL, alias="ECWID_OAUTH_URL")
+    ecwid_app_redirect_uri: str | None = Field(default=None, alias="ECWID_APP_REDIRECT_URI")
+    # Failure alerts are logged always and POSTed here when set (e.g. a Slack incoming webhook).
+    alert_webhook_url: str | None = Field(default=None, alias="NPF_ALERT_WEBHOOK_URL")
 
     @property
     def effective_database_url(self) -> str:

@@ -1,0 +1,119 @@
+"""One lane per client: at most one flow run of a client touches its Ecwid store at a time.
+
+Why a lane and not Prefect's `rate_limit`: a blocked Prefect acquire sleeps for a server-chosen,
+jittered `Retry-After` of seconds (measured 0.6 calls/s when asking for 2/s), far too coarse for
+Ecwid's 600 requests/min. So the lane is a Prefect *global concurrency limit of 1* per client,
+named `client-<code>`, held for the whole flow body by every flow of that client (orders, tracking,
+stock, CLI runs and UI re-runs alike). Only one process at a time then talks to the client's store
+with its token, and that process's own in-process sliding-window limiter
+(`npf_ecwid.ecwid.ratelimit`) is the whole rate limit: exact, and not shared across processes
+because nothing else uses the token meanwhile.
+
+Guarantees:
+- Two runs of any flows of the same client never overlap inside the lane; the second waits
+  (up to `timeout_seconds`, then `TimeoutError` fails the run, which alerts).
+- Different clients never wait for each other.
+- A crashed run's slot comes back when its lease expires (`LEASE_SECONDS`); a live run renews it.
+- The limit is created on first use (idempotent upsert) as well as when deployments are
+  registered, so ad-hoc CLI runs are protected too.
+
+Usage, in a flow body (sync or async flows)::
+
+    with client_lane(client):          # or: async with client_lane(client):
+        ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import (
+    AbstractAsyncContextManager,
+    AbstractContextManager,
+    asynccontextmanager,
+    contextmanager,
+)
+
+from prefect.client.orchestration import get_client
+from prefect.concurrency.asyncio import concurrency as async_concurrency
+from prefect.concurrency.sync import concurrency as sync_concurrency
+
+LANE_PREFIX = "client-"
+LEASE_SECONDS = 300.0  # Prefect's default; renewed while the run holds the slot
+DEFAULT_WAIT_SECONDS = 3600.0  # a daily stock sync may hold the lane a while; then give up loudly
+
+
+def lane_name(client: str) -> str:
+    """The global concurrency limit shared by all flows of `client`, e.g. `client-acme`."""
+    return f"{LANE_PREFIX}{client.lower()}"
+
+
+def ensure_lanes(clients: Iterable[str]) -> list[str]:
+    """Create (or reset to limit 1) the lane of each client; idempotent. Returns the names."""
+    names = [lane_name(code) for code in clients]
+    with get_client(sync_client=True) as prefect:
+        for name in names:
+            prefect.upsert_global_concurrency_limit_by_name(name, limit=1)
+    return names
+
+
+async def aensure_lanes(clients: Iterable[str]) -> list[str]:
+    names = [lane_name(code) for code in clients]
+    async with get_client() as prefect:
+        for name in names:
+            await prefect.upsert_global_concurrency_limit_by_name(name, limit=1)
+    return names
+
+
+class client_lane:
+    """Hold the client's lane for the duration of the block (`with` or `async with`)."""
+
+    def __init__(self, client: str, *, timeout_seconds: float | None = DEFAULT_WAIT_SECONDS):
+        self.client = client
+        self.name = lane_name(client)
+        self.timeout_seconds = timeout_seconds
+        self._sync: AbstractContextManager[None] | None = None
+        self._async: AbstractAsyncContextManager[None] | None = None
+
+    @contextmanager
+    def _hold(self) -> Iterator[None]:
+        ensure_lanes([self.client])
+        with sync_concurrency(
+            self.name,
+            occupy=1,
+            timeout_seconds=self.timeout_seconds,
+            lease_duration=LEASE_SECONDS,
+            strict=True,
+            raise_on_lease_renewal_failure=False,
+        ):
+            yield
+
+    @asynccontextmanager
+    async def _ahold(self) -> AsyncIterator[None]:
+        await aensure_lanes([self.client])
+        async with async_concurrency(
+            self.name,
+            occupy=1,
+            timeout_seconds=self.timeout_seconds,
+            lease_duration=LEASE_SECONDS,
+            strict=True,
+            raise_on_lease_renewal_failure=False,
+        ):
+            yield
+
+    def __enter__(self) -> client_lane:
+        self._sync = self._hold()
+        self._sync.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> bool | None:
+        assert self._sync is not None
+        return self._sync.__exit__(*exc)
+
+    async def __aenter__(self) -> client_lane:
+        self._async = self._ahold()
+        await self._async.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: object) -> bool | None:
+        assert self._async is not None
+        return await self._async.__aexit__(*exc)

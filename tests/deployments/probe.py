@@ -1,0 +1,32 @@
+"""A stand-in flow for lane tests: holds the client's lane and records when it held it.
+
+Module-level so runner subprocesses can import it by module path.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from prefect import flow
+
+from flows.lanes import client_lane
+
+
+@flow(name="lane-probe")
+def lane_probe(client: str, log: str = "", hold: float = 1.0) -> None:
+    with client_lane(client):
+        start = time.time()
+        time.sleep(hold)
+        end = time.time()
+    if not log:
+        return
+    with Path(log).open("a", encoding="utf-8") as out:
+        out.write(json.dumps({"client": client, "start": start, "end": end}) + "\n")
+
+
+@flow(name="lane-probe-other")
+def lane_probe_other(client: str, log: str = "", hold: float = 1.0) -> None:
+    """A second flow of the same client (like push-tracking beside sync-orders)."""
+    lane_probe.fn(client, log, hold)
