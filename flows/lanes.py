@@ -32,6 +32,7 @@ from contextlib import (
     asynccontextmanager,
     contextmanager,
 )
+from typing import Any
 
 from prefect.client.orchestration import get_client
 from prefect.concurrency.asyncio import concurrency as async_concurrency
@@ -74,30 +75,27 @@ class client_lane:
         self._sync: AbstractContextManager[None] | None = None
         self._async: AbstractAsyncContextManager[None] | None = None
 
+    def _options(self) -> dict[str, Any]:
+        # strict: a lane that vanished must fail the run, never silently run unguarded.
+        # No kill on a failed lease renewal: a transient API blip should not abort a push.
+        return {
+            "occupy": 1,
+            "timeout_seconds": self.timeout_seconds,
+            "lease_duration": LEASE_SECONDS,
+            "strict": True,
+            "raise_on_lease_renewal_failure": False,
+        }
+
     @contextmanager
     def _hold(self) -> Iterator[None]:
         ensure_lanes([self.client])
-        with sync_concurrency(
-            self.name,
-            occupy=1,
-            timeout_seconds=self.timeout_seconds,
-            lease_duration=LEASE_SECONDS,
-            strict=True,
-            raise_on_lease_renewal_failure=False,
-        ):
+        with sync_concurrency(self.name, **self._options()):
             yield
 
     @asynccontextmanager
     async def _ahold(self) -> AsyncIterator[None]:
         await aensure_lanes([self.client])
-        async with async_concurrency(
-            self.name,
-            occupy=1,
-            timeout_seconds=self.timeout_seconds,
-            lease_duration=LEASE_SECONDS,
-            strict=True,
-            raise_on_lease_renewal_failure=False,
-        ):
+        async with async_concurrency(self.name, **self._options()):
             yield
 
     def __enter__(self) -> client_lane:
