@@ -4,7 +4,7 @@ implementation (the real `EcwidClient`; tests point that at the sandbox)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from npf_ecwid.ecwid.models import (
     Combination,
@@ -17,6 +17,7 @@ from npf_ecwid.ecwid.models import (
 )
 
 if TYPE_CHECKING:
+    from npf_ecwid.ecwid.batch import BatchRequest, BatchResponse
     from npf_ecwid.ecwid.client import OrderQuery
     from npf_ecwid.ecwid.stats import ClientStats
 
@@ -34,3 +35,14 @@ class EcwidAPI(Protocol):
     async def search_products(self, *, sku: str | None = None) -> list[Product]: ...
     async def get_product(self, product_id: int) -> Product: ...
     async def get_combinations(self, product_id: int) -> list[Combination]: ...
+    async def update_product(self, product_id: int, body: dict[str, Any]) -> UpdateResult: ...
+    async def update_combination(
+        self, product_id: int, combination_id: int, body: dict[str, Any]
+    ) -> UpdateResult: ...
+    async def adjust_product_inventory(self, product_id: int, delta: int) -> UpdateResult: ...
+    async def adjust_combination_inventory(
+        self, product_id: int, combination_id: int, delta: int
+    ) -> UpdateResult: ...
+    async def run_batch(
+        self, requests: list[BatchRequest], *, poll_interval: float = 0.5
+    ) -> list[BatchResponse]: ...

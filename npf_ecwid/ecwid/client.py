@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
+from npf_ecwid.ecwid.batch import BatchRequest, BatchResponse, run_batch
 from npf_ecwid.ecwid.models import (
     Combination,
     Order,
@@ -88,12 +89,12 @@ class EcwidClient(EcwidSession):
     # --- store ----------------------------------------------------------------------------
 
     async def get_profile(self) -> Profile:
-        response = await self._call("GET", "/profile", what="store profile")
+        response = await self.call("GET", "/profile", what="store profile")
         return parse(Profile, response, "store profile")
 
     async def get_token_info(self) -> TokenInfo:
         what = "token info"
-        response = await self._call("GET", "/application/token", what=what)
+        response = await self.call("GET", "/application/token", what=what)
         return parse(TokenInfo, response, what)
 
     # --- orders ---------------------------------------------------------------------------
@@ -127,7 +128,7 @@ class EcwidClient(EcwidSession):
 
     async def get_order(self, order_id: str) -> Order:
         what = f"order {order_id}"
-        response = await self._call("GET", f"/orders/{_seg(order_id)}", what=what)
+        response = await self.call("GET", f"/orders/{_seg(order_id)}", what=what)
         return parse(Order, response, what)
 
     async def update_order(self, order_id: str, update: OrderUpdate) -> UpdateResult:
@@ -135,7 +136,7 @@ class EcwidClient(EcwidSession):
         retry after a lost answer is harmless. Ecwid may email the customer on SHIPPED/tracking
         unless `disable_all_customer_notifications` is set."""
         what = f"order {order_id}"
-        response = await self._call(
+        response = await self.call(
             "PUT", f"/orders/{_seg(order_id)}", what=what, json=update.to_body()
         )
         return parse(UpdateResult, response, what)
@@ -145,7 +146,7 @@ class EcwidClient(EcwidSession):
     async def _page(
         self, path: str, params: dict[str, str], offset: int, model: type[T], what: str
     ) -> Page[T]:
-        response = await self._call(
+        response = await self.call(
             "GET", path, what=what, params={**params, "offset": offset, "limit": PAGE_SIZE}
         )
         return parse_page(model, response, what, self.stats)
@@ -181,11 +182,54 @@ class EcwidClient(EcwidSession):
 
     async def get_product(self, product_id: int) -> Product:
         what = f"product {product_id}"
-        response = await self._call("GET", f"/products/{product_id}", what=what)
+        response = await self.call("GET", f"/products/{product_id}", what=what)
         return parse(Product, response, what)
 
     async def get_combinations(self, product_id: int) -> list[Combination]:
         what = f"variations of product {product_id}"
         path = f"/products/{product_id}/combinations"
-        response = await self._call("GET", path, what=what)
+        response = await self.call("GET", path, what=what)
         return parse(_COMBINATIONS, response, what)
+
+    async def update_product(self, product_id: int, body: dict[str, Any]) -> UpdateResult:
+        """Partial `PUT /products/{id}`, e.g. `{"quantity": 42, "unlimited": false}` (absolute
+        values: retried freely)."""
+        what = f"product {product_id}"
+        response = await self.call("PUT", f"/products/{product_id}", what=what, json=body)
+        return parse(UpdateResult, response, what)
+
+    async def update_combination(
+        self, product_id: int, combination_id: int, body: dict[str, Any]
+    ) -> UpdateResult:
+        what = f"variation {combination_id} of product {product_id}"
+        path = f"/products/{product_id}/combinations/{combination_id}"
+        response = await self.call("PUT", path, what=what, json=body)
+        return parse(UpdateResult, response, what)
+
+    async def adjust_product_inventory(self, product_id: int, delta: int) -> UpdateResult:
+        """`quantityDelta` on a product. NOT idempotent: re-sent only when it certainly did not
+        land (429, refused connection); otherwise `EcwidWriteUncertain` — re-read and decide."""
+        what = f"stock of product {product_id}"
+        return await self._adjust(f"/products/{product_id}/inventory", delta, what)
+
+    async def adjust_combination_inventory(
+        self, product_id: int, combination_id: int, delta: int
+    ) -> UpdateResult:
+        """As `adjust_product_inventory`, for one variation with its own SKU."""
+        what = f"stock of variation {combination_id} of product {product_id}"
+        path = f"/products/{product_id}/combinations/{combination_id}/inventory"
+        return await self._adjust(path, delta, what)
+
+    async def _adjust(self, path: str, delta: int, what: str) -> UpdateResult:
+        response = await self.call(
+            "PUT", path, what=what, json={"quantityDelta": delta}, idempotent=False
+        )
+        return parse(UpdateResult, response, what)
+
+    # --- batch ----------------------------------------------------------------------------
+
+    async def run_batch(
+        self, requests: list[BatchRequest], *, poll_interval: float = 0.5
+    ) -> list[BatchResponse]:
+        """See `npf_ecwid.ecwid.batch.run_batch`: one response per request, check `.ok`."""
+        return await run_batch(self, requests, poll_interval=poll_interval)

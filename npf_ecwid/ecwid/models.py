@@ -198,6 +198,7 @@ class Product(EcwidModel):
     in_stock: bool | None = None
     enabled: bool | None = None
     combinations: list[Combination] = Field(default_factory=list)
+    update_timestamp: int | None = None
 
 
 # --- store profile ------------------------------------------------------------------------

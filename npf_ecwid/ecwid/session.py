@@ -112,7 +112,7 @@ class EcwidSession:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def _call(
+    async def call(
         self,
         method: str,
         path: str,

@@ -1,0 +1,129 @@
+"""Ecwid batch requests: `POST /batch` (up to 500 sub-requests) then poll `GET /batch?ticket=`.
+
+One batch costs two requests plus polls against the token's limit instead of one per
+sub-request, which is what makes a daily stock push for a big catalogue fit in 600/min.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from npf_ecwid.ecwid.errors import EcwidWriteUncertain
+from npf_ecwid.ecwid.models import EcwidModel
+from npf_ecwid.ecwid.session import EcwidSession, parse
+
+MAX_BATCH = 500  # Ecwid's limit per batch
+
+
+class BatchRequest(EcwidModel):
+    """One request inside `POST /batch`; `path` is relative to the store, e.g.
+    `/products/1/inventory`."""
+
+    id: str | None = None
+    path: str
+    method: str = "PUT"
+    body: dict[str, Any] | list[Any] | None = None
+
+    def to_body(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, exclude_none=True)
+
+
+class BatchResponse(EcwidModel):
+    """One sub-request's outcome: `status` COMPLETED | FAILED | NOT_EXECUTED; `http_body` is its
+    parsed JSON answer (Ecwid sends it as `escapedHttpBody` text with `escapedJson=true`)."""
+
+    id: str | None = None
+    status: str
+    http_status_code: int | None = None
+    http_status_line: str | None = None
+    http_body: Any = None
+    escaped_http_body: str | None = None
+
+    @model_validator(mode="after")
+    def _decode_escaped_body(self) -> BatchResponse:
+        if self.http_body is None and self.escaped_http_body:
+            try:
+                self.http_body = json.loads(self.escaped_http_body)
+            except ValueError:
+                self.http_body = self.escaped_http_body
+        return self
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "COMPLETED" and (self.http_status_code or 200) < 400
+
+
+class BatchTicket(EcwidModel):
+    ticket: str
+
+
+class BatchStatus(EcwidModel):
+    """`GET /batch?ticket=`: `status` QUEUED | IN_PROGRESS | COMPLETED."""
+
+    status: str
+    total_requests: int | None = None
+    completed_requests: int | None = None
+    responses: list[BatchResponse] = Field(default_factory=list)
+
+
+def _is_delta(request: BatchRequest) -> bool:
+    return request.path.rstrip("/").endswith("/inventory")
+
+
+async def run_batch(
+    session: EcwidSession,
+    requests: list[BatchRequest],
+    *,
+    poll_interval: float = 0.5,
+    max_wait: float = 300.0,
+) -> list[BatchResponse]:
+    """Run `requests` in batches of up to 500, in order; one `BatchResponse` per request.
+
+    Sub-requests run independently (`stopOnFirstFailure=false`): check each `ok`. Each batch
+    carries a fresh `deduplicationKey` (Ecwid remembers it for an hour), and a batch with
+    `quantityDelta` requests is not re-POSTed after a lost answer (`EcwidWriteUncertain`).
+    A batch still running after `max_wait` seconds raises `EcwidWriteUncertain` too.
+    """
+    responses: list[BatchResponse] = []
+    for start in range(0, len(requests), MAX_BATCH):
+        chunk = requests[start : start + MAX_BATCH]
+        responses.extend(await _one_batch(session, chunk, poll_interval, max_wait))
+    return responses
+
+
+async def _one_batch(
+    session: EcwidSession, requests: list[BatchRequest], poll_interval: float, max_wait: float
+) -> list[BatchResponse]:
+    what = f"batch of {len(requests)} requests"
+    response = await session.call(
+        "POST",
+        "/batch",
+        what=what,
+        params={"stopOnFirstFailure": "false", "deduplicationKey": str(uuid.uuid4())},
+        json=[request.to_body() for request in requests],
+        idempotent=not any(_is_delta(request) for request in requests),
+    )
+    ticket = parse(BatchTicket, response, what).ticket
+    deadline = time.monotonic() + max_wait
+    delay = min(0.05, poll_interval)
+    while True:
+        answer = await session.call(
+            "GET", "/batch", what=what, params={"ticket": ticket, "escapedJson": "true"}
+        )
+        status = parse(BatchStatus, answer, what)
+        if status.status == "COMPLETED":
+            return status.responses
+        if time.monotonic() >= deadline:
+            raise EcwidWriteUncertain(
+                f"{what}: still {status.status} after {max_wait:.0f} s "
+                f"({status.completed_requests}/{status.total_requests} done); re-read before "
+                "trying again"
+            )
+        await asyncio.sleep(delay)  # polling is the API's only way to learn the outcome
+        delay = min(delay * 2, poll_interval)
