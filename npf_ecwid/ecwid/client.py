@@ -162,10 +162,13 @@ class EcwidClient(EcwidSession):
             if not offsets:
                 break
             requested.update(offsets)
-            async with asyncio.TaskGroup() as group:  # first failure cancels the rest
-                tasks = [
-                    group.create_task(self._page(path, params, o, model, what)) for o in offsets
-                ]
+            try:
+                async with asyncio.TaskGroup() as group:  # first failure cancels the rest
+                    tasks = [
+                        group.create_task(self._page(path, params, o, model, what)) for o in offsets
+                    ]
+            except ExceptionGroup as failed:  # callers get the typed error, not a group
+                raise failed.exceptions[0] from None
             more = [task.result() for task in tasks]
             pages.extend(more)
             total = max([total, *(p.total for p in more)])  # it grew while we paged

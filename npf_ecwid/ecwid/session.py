@@ -97,7 +97,10 @@ class EcwidSession:
             transport=transport,
             timeout=timeout,
             headers={"Accept": "application/json", "User-Agent": "npf-ecwid"},
-            limits=httpx.Limits(max_connections=max_concurrency),
+            # Drop idle connections before a server would (uvicorn closes them after 5 s):
+            # reusing one the server is closing fails with a ReadError, which for a
+            # non-idempotent write means "outcome unknown".
+            limits=httpx.Limits(max_connections=max_concurrency, keepalive_expiry=2.0),
         )
 
     def __repr__(self) -> str:

@@ -1,0 +1,130 @@
+"""The client against the sandbox (ASGI and real HTTP): paging, filters, reads, writes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from npf_ecwid.sandbox.app import Sandbox
+from npf_ecwid.sandbox.store import SandboxStore
+
+from npf_ecwid.ecwid.client import EcwidClient, OrderQuery
+from npf_ecwid.ecwid.errors import EcwidBadRequest
+from npf_ecwid.ecwid.models import OrderUpdate
+
+
+def visible(store: SandboxStore) -> list[dict[str, Any]]:
+    return [o for o in store.orders() if o["paymentStatus"] != "INCOMPLETE"]
+
+
+def at(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+def free_second(store: SandboxStore, field: str, share: float) -> int:
+    """A UNIX second near the `share` quantile of `field` that no order has exactly,
+    so the filter's boundary inclusivity cannot decide the test."""
+    stamps = sorted(o[field] for o in store.orders())
+    taken = set(stamps)
+    second = stamps[int(len(stamps) * share)]
+    while second in taken:
+        second += 1
+    return second
+
+
+async def test_search_returns_every_order_exactly_once(
+    ecwid: EcwidClient, store: SandboxStore
+) -> None:
+    expected = sorted(o["id"] for o in visible(store))
+    assert len(expected) >= 250
+    found = await ecwid.search_orders(OrderQuery())
+    assert sorted(o.id for o in found) == expected
+    assert ecwid.stats.requests == -(-len(expected) // 100)  # one request per page, no more
+
+
+async def test_iterator_pages_sequentially_over_every_order(
+    ecwid: EcwidClient, store: SandboxStore
+) -> None:
+    found = [order.id async for order in ecwid.iter_orders(OrderQuery())]
+    assert sorted(found) == sorted(o["id"] for o in visible(store))
+
+
+async def test_filters_match_the_stores_own_data(ecwid: EcwidClient, store: SandboxStore) -> None:
+    orders = store.orders()
+    created_cut = free_second(store, "createTimestamp", 0.4)
+    late_created_cut = free_second(store, "createTimestamp", 0.7)
+    updated_cut = free_second(store, "updateTimestamp", 0.3)
+    some_ids = [o["id"] for o in visible(store)[::37]]
+    cases: list[tuple[OrderQuery, list[dict[str, Any]]]] = [
+        (
+            OrderQuery(payment_statuses=["PAID"]),
+            [o for o in orders if o["paymentStatus"] == "PAID"],
+        ),
+        (
+            OrderQuery(
+                payment_statuses=["PAID", "AWAITING_PAYMENT"],
+                fulfillment_statuses=["AWAITING_PROCESSING", "PROCESSING"],
+            ),
+            [
+                o
+                for o in orders
+                if o["paymentStatus"] in {"PAID", "AWAITING_PAYMENT"}
+                and o["fulfillmentStatus"] in {"AWAITING_PROCESSING", "PROCESSING"}
+            ],
+        ),
+        (
+            OrderQuery(payment_statuses=["INCOMPLETE"]),
+            [o for o in orders if o["paymentStatus"] == "INCOMPLETE"],
+        ),
+        (
+            OrderQuery(created_from=at(created_cut)),
+            [o for o in visible(store) if o["createTimestamp"] >= created_cut],
+        ),
+        (
+            OrderQuery(created_to=at(late_created_cut), updated_from=at(updated_cut)),
+            [
+                o
+                for o in visible(store)
+                if o["createTimestamp"] <= late_created_cut and o["updateTimestamp"] >= updated_cut
+            ],
+        ),
+        (OrderQuery(ids=some_ids), [o for o in orders if o["id"] in some_ids]),
+    ]
+    for query, expected in cases:
+        assert expected, f"{query} selects nothing: a vacuous case"
+        found = await ecwid.search_orders(query)
+        assert sorted(o.id for o in found) == sorted(o["id"] for o in expected), query
+
+
+async def test_get_and_update_order(
+    ecwid: EcwidClient, store: SandboxStore, sandbox: Sandbox
+) -> None:
+    target = visible(store)[3]
+    order = await ecwid.get_order(target["id"])
+    assert (order.id, order.internal_id) == (target["id"], target["internalId"])
+    assert [item.sku for item in order.items] == [item.get("sku") for item in target["items"]]
+
+    update = OrderUpdate(tracking_number="TRK123", fulfillment_status="SHIPPED")
+    result = await ecwid.update_order(target["id"], update)
+    assert result.update_count == 1
+    assert store.get_order(target["id"])["trackingNumber"] == "TRK123"
+    [write] = [w for w in store.write_log if w.path == f"/orders/{target['id']}"]
+    assert (write.method, write.body) == (
+        "PUT",
+        {"trackingNumber": "TRK123", "fulfillmentStatus": "SHIPPED"},
+    )
+
+
+async def test_profile_names_the_store(ecwid: EcwidClient, store: SandboxStore) -> None:
+    profile = await ecwid.get_profile()
+    assert profile.general_info.store_id == store.store_id
+    assert profile.formats_and_units is not None
+    assert profile.formats_and_units.order_number_prefix == "ACME-"
+
+
+async def test_unknown_filter_value_is_a_bad_request(ecwid: EcwidClient) -> None:
+    with pytest.raises(EcwidBadRequest, match=r"Ecwid rejected orders search \(400\)") as raised:
+        await ecwid.search_orders(OrderQuery(payment_statuses=["NOT_A_STATUS"]))
+    assert "paymentStatus" in (raised.value.error_message or "")
+    assert ecwid.stats.retries == 0
