@@ -18,6 +18,13 @@ from pydantic.alias_generators import to_camel
 def parse_ecwid_datetime(value: Any) -> Any:
     """Ecwid writes dates as `2024-05-01 05:26:28 +0000`; make them aware UTC datetimes."""
     if isinstance(value, str) and value:
+        if len(value) == 25 and value[19] == " ":
+            # Ecwid's shape, via fromisoformat: strptime is ~150x slower and was most of the
+            # time spent parsing a page of orders.
+            try:
+                return datetime.fromisoformat(value[:19] + value[20:]).astimezone(UTC)
+            except ValueError:
+                pass
         try:
             return datetime.strptime(value, "%Y-%m-%d %H:%M:%S %z").astimezone(UTC)
         except ValueError:

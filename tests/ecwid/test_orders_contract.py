@@ -128,3 +128,8 @@ async def test_unknown_filter_value_is_a_bad_request(ecwid: EcwidClient) -> None
         await ecwid.search_orders(OrderQuery(payment_statuses=["NOT_A_STATUS"]))
     assert "paymentStatus" in (raised.value.error_message or "")
     assert ecwid.stats.retries == 0
+
+
+async def test_token_info_lists_the_scopes(ecwid: EcwidClient) -> None:
+    info = await ecwid.get_token_info()
+    assert {"read_orders", "update_orders", "read_catalog"} <= set(info.permissions)
