@@ -14,14 +14,14 @@ import json
 import time
 
 import httpx
-from npf_ecwid.sandbox.app import Faults, Sandbox, create_app
-from npf_ecwid.sandbox.server import serve_in_thread
-from npf_ecwid.sandbox.store import generate_store
 from pydantic import SecretStr
 
 from npf_ecwid.ecwid.client import EcwidClient, OrderQuery
 from npf_ecwid.ecwid.models import Order, Page
 from npf_ecwid.ecwid.ratelimit import SlidingWindowLimiter
+from npf_ecwid.sandbox.app import Faults, Sandbox, create_app
+from npf_ecwid.sandbox.server import serve_in_thread
+from npf_ecwid.sandbox.store import generate_store
 
 TOKEN = "bench-token"
 

@@ -14,12 +14,12 @@ from typing import Any
 
 import httpx
 import pytest
-from npf_ecwid.sandbox.app import Faults, Sandbox, create_app
-from npf_ecwid.sandbox.server import serve_in_thread
-from npf_ecwid.sandbox.store import SandboxStore, generate_store
 from pydantic import SecretStr
 
 from npf_ecwid.ecwid.client import EcwidClient
+from npf_ecwid.sandbox.app import Faults, Sandbox, create_app
+from npf_ecwid.sandbox.server import serve_in_thread
+from npf_ecwid.sandbox.store import SandboxStore, generate_store
 
 STORE_ID = 1003
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 
 import pytest
-from npf_ecwid.sandbox.app import Sandbox
-from npf_ecwid.sandbox.store import SandboxStore
 from pydantic import SecretStr
 
 from npf_ecwid.ecwid.client import EcwidClient, OrderQuery
 from npf_ecwid.ecwid.errors import EcwidAuthError, EcwidError, EcwidNotFound
 from npf_ecwid.ecwid.ratelimit import SlidingWindowLimiter
+from npf_ecwid.sandbox.app import Sandbox
+from npf_ecwid.sandbox.store import SandboxStore
 from tests.ecwid.conftest import Wire
 
 

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from npf_ecwid.sandbox.app import Sandbox
-from npf_ecwid.sandbox.store import SandboxStore
 
 from npf_ecwid.ecwid.client import EcwidClient, OrderQuery
 from npf_ecwid.ecwid.errors import EcwidBadRequest
 from npf_ecwid.ecwid.models import OrderUpdate
+from npf_ecwid.sandbox.app import Sandbox
+from npf_ecwid.sandbox.store import SandboxStore
 
 
 def visible(store: SandboxStore) -> list[dict[str, Any]]:

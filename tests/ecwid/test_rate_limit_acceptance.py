@@ -11,12 +11,11 @@ from __future__ import annotations
 import asyncio
 import time
 
+from npf_ecwid.ecwid.client import EcwidClient
+from npf_ecwid.ecwid.ratelimit import limiter_for
 from npf_ecwid.sandbox.app import Sandbox, create_app
 from npf_ecwid.sandbox.server import serve_in_thread
 from npf_ecwid.sandbox.store import SandboxStore
-
-from npf_ecwid.ecwid.client import EcwidClient
-from npf_ecwid.ecwid.ratelimit import limiter_for
 from tests.ecwid.conftest import STORE_ID
 
 LIMIT, WINDOW, CALLS, CALLERS = 60, 6.0, 200, 8
