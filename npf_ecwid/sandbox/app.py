@@ -20,7 +20,11 @@ from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from npf_ecwid.sandbox import endpoints_catalog, endpoints_orders  # noqa: F401 (routes)
+from npf_ecwid.sandbox import (  # noqa: F401 (importing registers the routes)
+    endpoints_batch,
+    endpoints_catalog,
+    endpoints_orders,
+)
 from npf_ecwid.sandbox.control import ALL_SCOPES, Faults, Sandbox
 from npf_ecwid.sandbox.errors import ApiError
 from npf_ecwid.sandbox.router import Call, dispatch

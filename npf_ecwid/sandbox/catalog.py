@@ -137,13 +137,13 @@ class Catalog:
     def adjust(self, product_id: int, combination_id: int | None, body: Any) -> dict[str, Any]:
         """`PUT .../inventory {"quantityDelta": n}`. Unlimited items stay unlimited (UNVERIFIED:
         Ecwid documents nothing for this case; the sandbox accepts and ignores the delta)."""
-        delta = _delta(body)
         if combination_id is None:
             item = self.raw(product_id)
         else:
             item = self.combination(product_id, combination_id)
             if "sku" not in item:
                 raise bad_param("SKU for combination is not set")
+        delta = _delta(body)
         if item.get("unlimited"):
             return {"updateCount": 1}
         item["quantity"] = item.get("quantity", 0) + delta

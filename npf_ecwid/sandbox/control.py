@@ -10,6 +10,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from npf_ecwid.sandbox.core import SandboxStore
 
@@ -92,6 +93,8 @@ class Sandbox:
         self._stores: dict[int, SandboxStore] = {}
         self._tokens: dict[str, TokenGrant] = {}
         self._admitted: dict[str, deque[float]] = {}
+        self.batches: dict[str, Any] = {}  # ticket -> endpoints_batch.BatchRecord
+        self.batch_keys: dict[tuple[int, str], str] = {}  # (store, deduplicationKey) -> ticket
         for store in stores:
             self.add_store(store)
 
