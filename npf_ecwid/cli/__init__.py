@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from npf_ecwid.cli import demo, sandbox, serve, tracking
+from npf_ecwid.cli import demo, sandbox, serve, stock, tracking
 
 app = typer.Typer(
     name="npf-ecwid",
@@ -14,6 +14,7 @@ app = typer.Typer(
 )
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(tracking.app, name="tracking")
+app.add_typer(stock.app, name="stock")
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 

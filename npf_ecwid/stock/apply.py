@@ -21,8 +21,10 @@ from typing import Protocol
 import pandas as pd
 from sqlalchemy import Engine
 
+from npf_ecwid.ecwid.batch import BatchRequest, BatchResponse
 from npf_ecwid.ecwid.errors import EcwidError, EcwidWriteUncertain
 from npf_ecwid.ecwid.models import UpdateResult
+from npf_ecwid.stock.batch import push_batches
 from npf_ecwid.stock.history import PushState, record_intents, record_outcomes
 
 BATCH_MIN = 20  # below this, single PUTs (run concurrently) are as cheap and finish sooner
@@ -31,6 +33,10 @@ BATCH_SIZE = 500  # Ecwid's maximum per batch
 
 class InventoryWriter(Protocol):
     """The part of `EcwidClient` the push needs."""
+
+    async def run_batch(
+        self, requests: list[BatchRequest], *, poll_interval: float = 0.5
+    ) -> list[BatchResponse]: ...
 
     async def adjust_product_inventory(self, product_id: int, delta: int) -> UpdateResult: ...
 
@@ -52,12 +58,6 @@ class PushOutcome:
     @property
     def uncertain(self) -> int:
         return self.count(PushState.UNCERTAIN)
-
-
-def inventory_path(product_id: int, combination_id: int | None) -> str:
-    if combination_id is None:
-        return f"/products/{product_id}/inventory"
-    return f"/products/{product_id}/combinations/{combination_id}/inventory"
 
 
 def _intent_rows(changes: pd.DataFrame) -> list[dict[str, object]]:
@@ -98,22 +98,24 @@ async def push_changes(
     run_id: str,
     client: str,
     changes: pd.DataFrame,
-    batch_min: int = BATCH_MIN,
+    batch_min: int | None = BATCH_MIN,
 ) -> PushOutcome:
     """Send each change's delta once; record intent before and outcome after each one.
 
     Outcomes are written as they arrive, so a kill mid-push leaves `intent` rows only for the
-    deltas whose answer never came.
+    deltas whose answer never came. `batch_min=None` never batches.
     """
     rows = _intent_rows(changes)
     outcome = PushOutcome()
     if not rows:
         return outcome
+    batched = batch_min is not None and len(rows) >= batch_min
+    if batched:
+        for index, row in enumerate(rows):
+            row["batch_key"] = f"{run_id[:8]}-{index // BATCH_SIZE + 1}"
     ids = record_intents(engine, run_id, client, rows)
-    if len(rows) >= batch_min and hasattr(ecwid, "run_batch"):
-        from npf_ecwid.stock.batch import push_batches
-
-        results = await push_batches(ecwid, engine, rows, ids, batch_size=BATCH_SIZE)
+    if batched:
+        results = await push_batches(ecwid, engine, rows, ids, size=BATCH_SIZE)
     else:
         results = await _push_singly(ecwid, engine, rows, ids)
     for row, (state, error) in zip(rows, results, strict=True):

@@ -60,7 +60,7 @@ class StockPush(SQLModel, table=True):
     target: int
     delta: int
     state: str = Field(default=PushState.INTENT.value, max_length=20)
-    batch_key: str | None = Field(default=None, max_length=36)  # Ecwid deduplicationKey
+    batch_key: str | None = Field(default=None, max_length=36)  # groups one batch's deltas
     error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime | None = _ts(nullable=False)
     finished_at: datetime | None = _ts()
@@ -101,7 +101,7 @@ def record_intents(
     engine: Engine, run_id: str, client: str, rows: Iterable[dict[str, Any]]
 ) -> list[int]:
     """Write one `intent` row per delta (keys: sku, product_id, combination_id, before, target,
-    delta, batch_key) in one transaction, before anything is sent; returns their ids in order."""
+    delta, optional batch_key) in one transaction, before anything is sent; ids in order."""
     pushes = [StockPush(run_id=run_id, client=client, created_at=_now(), **row) for row in rows]
     with Session(engine) as session:
         session.add_all(pushes)

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 
 from npf_ecwid.config import ClientConfig, StockMode
 from npf_ecwid.ecwid.client import EcwidClient, OrderQuery
-from npf_ecwid.stock.apply import PushOutcome, push_changes
+from npf_ecwid.stock.apply import BATCH_MIN, PushOutcome, push_changes
 from npf_ecwid.stock.frames import catalogue_units, feed_frame
 from npf_ecwid.stock.guard import GuardVerdict, check_guard
 from npf_ecwid.stock.handoffs import read_handoffs
@@ -102,9 +102,17 @@ def decide(
 
 
 async def push(
-    ecwid: EcwidClient, engine: Engine, *, run_id: str, client: str, plan: pd.DataFrame
+    ecwid: EcwidClient,
+    engine: Engine,
+    *,
+    run_id: str,
+    client: str,
+    plan: pd.DataFrame,
+    batch_min: int | None = BATCH_MIN,
 ) -> PushOutcome:
-    return await push_changes(ecwid, engine, run_id=run_id, client=client, changes=changes(plan))
+    return await push_changes(
+        ecwid, engine, run_id=run_id, client=client, changes=changes(plan), batch_min=batch_min
+    )
 
 
 def now_utc() -> datetime:
@@ -150,6 +158,7 @@ async def reconcile(
     dry_run: bool = False,
     force: bool = False,
     now: datetime | None = None,
+    batch_min: int | None = BATCH_MIN,
 ) -> StockRunResult:
     """One full run (steps 1-4), recorded in `stock_run`; the report CSV goes to `reports_dir`.
 
@@ -172,7 +181,14 @@ async def reconcile(
         if earlier:
             # The fresh read above already reflects whatever of those deltas landed.
             settle_unresolved(engine, client.code, run_id)
-        outcome = await push(ecwid, engine, run_id=run_id, client=client.code, plan=decision.plan)
+        outcome = await push(
+            ecwid,
+            engine,
+            run_id=run_id,
+            client=client.code,
+            plan=decision.plan,
+            batch_min=batch_min,
+        )
         bad = len(outcome.states) - sum(1 for s in outcome.states.values() if s == "applied")
         status = "incomplete" if bad else "done"
     report = report_frame(decision.plan, outcome, held=held)

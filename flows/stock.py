@@ -1,0 +1,59 @@
+"""`sync-stock`: the warehouse's stock figure to Ecwid quantities, once a day per client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow, get_run_logger
+
+from npf_ecwid.config import StockMode
+from tasks.stock import load_stock_client, reconcile_stock, report_stock
+
+
+class StockSyncError(RuntimeError):
+    """The guard refused the push, or some deltas failed/are uncertain (the next run fixes
+    them by re-reading); the message says which."""
+
+
+def final_order_pull(client: str) -> None:
+    """Run the order pull as a subflow so the warehouse has the latest orders.
+
+    Its failure does not stop the stock sync: orders the warehouse has not received count as in
+    flight anyway, so the figures err on the safe side.
+    """
+    logger = get_run_logger()
+    try:
+        from flows.orders import sync_orders
+    except ImportError:  # the order pull is built separately; stock stays safe without it
+        logger.warning("order pull flow not available; reconciling without a final pull")
+        return
+    state = sync_orders(client, return_state=True)
+    if state.is_failed() or state.is_crashed():
+        logger.warning("final order pull for %s failed (%s); continuing", client, state.message)
+
+
+@flow(name="sync-stock")
+def sync_stock(client: str, dry_run: bool = False, force: bool = False) -> dict[str, Any]:
+    """Final order pull -> whole catalogue vs warehouse feed -> only the differences, as deltas.
+
+    `dry_run` pulls no orders and writes nothing to Ecwid (the report still shows what would be
+    pushed). `force` overrides the safety guard (stale, empty or mass-zero feed). Clients with
+    `stock = "off"` are skipped. Fails with the reason when refused or incomplete.
+    """
+    config = load_stock_client(client)
+    if config.stock is StockMode.OFF:
+        get_run_logger().info("client %s has stock = off; nothing to do", client)
+        return {"client": client, "status": "skipped"}
+    if not dry_run:
+        final_order_pull(client)
+    result = reconcile_stock(config, dry_run, force)
+    report_stock(result)
+    if result.status in ("refused", "incomplete"):
+        raise StockSyncError(result.message())
+    return {
+        "client": client,
+        "status": result.status,
+        "message": result.message(),
+        "csv": str(result.csv_path) if result.csv_path else None,
+        **result.totals,
+    }

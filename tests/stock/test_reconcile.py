@@ -1,0 +1,177 @@
+"""The stock reconciliation against the sandbox over real HTTP (no Prefect): figures, variations,
+unlimited items, in-flight orders, the guard, dry runs, batches, kills and lost answers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from npf_ecwid.ecwid.factory import open_ecwid
+from npf_ecwid.stock.batch import inventory_path
+from npf_ecwid.stock.reconcile import StockRunResult, reconcile
+from npf_ecwid.warehouse.sql_stock import SqlStockSource
+from tests.stock.conftest import StockEnv
+
+NPF001, NPF004, NPF004_S = 500_000_001, 500_000_004, 600_000_041
+UNLIMITED = ("NPF100", "NPF101")
+
+
+async def run(env: StockEnv, **options) -> StockRunResult:
+    options.setdefault("batch_min", None)
+    async with open_ecwid(env.config, env.settings, max_attempts=8, backoff_base=0.01) as ecwid:
+        return await reconcile(
+            env.config,
+            ecwid,
+            SqlStockSource(env.engine),
+            env.engine,
+            reports_dir=env.data_dir / "reports",
+            **options,
+        )
+
+
+def order(env: StockEnv, product_id: int, sku: str, quantity: int, combination_id=None) -> str:
+    item = {"productId": product_id, "sku": sku, "quantity": quantity, "name": sku, "price": 1.0}
+    if combination_id is not None:
+        item["combinationId"] = combination_id
+    return env.store.add_order(items=[item])["id"]
+
+
+def figures(env: StockEnv) -> dict[str, int]:
+    """A warehouse figure for every tracked SKU but NPF005 (left out on purpose)."""
+    skus = sorted(sku for sku in env.tracked() if sku != "NPF005")
+    return {sku: (7 * i) % 23 + 1 for i, sku in enumerate(skus)}
+
+
+def write_feed(env: StockEnv, wanted: dict[str, int], at: datetime | None = None) -> None:
+    levels = {sku: (n + 10, n) for sku, n in wanted.items()}
+    levels.update({sku: (5, 5) for sku in UNLIMITED})
+    levels["GHOST-1"] = (4, 4)  # the warehouse knows it, Ecwid does not
+    env.feed(levels, at)
+
+
+def deltas_by_path(env: StockEnv) -> dict[str, int]:
+    """Sum of quantityDelta per inventory path over every accepted write (batches included)."""
+    sums: dict[str, int] = defaultdict(int)
+    for write in env.writes():
+        if write.path.endswith("/inventory"):
+            sums[write.path] += write.body["quantityDelta"]
+    return dict(sums)
+
+
+async def test_quantities_follow_the_warehouse_minus_in_flight(env: StockEnv) -> None:
+    wanted = figures(env)
+    write_feed(env, wanted)
+    # Placed in Ecwid (stock taken there), never handed to the warehouse: in flight.
+    order(env, NPF001, "NPF001", 3)
+    # Handed off before the stock snapshot: already allocated in `available`.
+    handed = order(env, NPF004, "NPF004-S", 2, NPF004_S)
+    env.hand_off(handed, datetime.now(UTC) - timedelta(hours=1))
+    write_feed(env, wanted)  # snapshot after the hand-off
+    npf005_before = env.store.stock_by_sku()["NPF005"]
+
+    result = await run(env)
+
+    expected = {**wanted, "NPF001": max(0, wanted["NPF001"] - 3), "NPF005": npf005_before}
+    assert env.tracked() == expected
+    assert all(env.store.stock_by_sku()[sku] is None for sku in UNLIMITED)
+    report = result.report.set_index("sku")
+    assert report.loc["NPF001", "inflight"] == 3 and report.loc["NPF004-S", "inflight"] == 0
+    assert report.loc["NPF005", "action"] == "not_in_warehouse"
+    assert report.loc["GHOST-1", "action"] == "not_in_ecwid"
+    assert set(report.loc[list(UNLIMITED), "action"]) == {"unlimited"}
+    assert result.status == "done" and result.csv_path and result.csv_path.exists()
+    assert result.totals["pushed_items"] == len(env.writes())
+    assert all(w.method == "PUT" and w.path.endswith("/inventory") for w in env.writes())
+
+    before = len(env.writes())
+    again = await run(env)
+    assert len(env.writes()) == before, "a second run pushed something"
+    assert again.totals.get("action_pushed", 0) == 0 and again.status == "done"
+
+
+async def test_batches_reach_the_same_figures(env: StockEnv) -> None:
+    wanted = figures(env)
+    write_feed(env, wanted)
+    result = await run(env, batch_min=1)
+    assert env.tracked() == {**wanted, "NPF005": env.tracked()["NPF005"]}
+    inventory = [w for w in env.writes() if w.path.endswith("/inventory")]
+    assert inventory and all(w.batch_ticket for w in inventory)
+    assert result.totals["pushed_items"] == len(inventory)
+
+
+async def test_dry_run_writes_nothing(env: StockEnv) -> None:
+    write_feed(env, figures(env))
+    before = env.tracked()
+    result = await run(env, dry_run=True)
+    assert env.writes() == [] and env.tracked() == before
+    assert result.status == "dry_run" and result.totals["action_would_push"] > 0
+    assert (result.report["pushed"] == 0).all()
+
+
+@pytest.mark.parametrize("case", ["stale", "empty", "mass_zero"])
+async def test_guard_refuses_broken_feeds_and_force_overrides(env: StockEnv, case: str) -> None:
+    wanted = figures(env)
+    if case == "stale":
+        write_feed(env, wanted, at=datetime.now(UTC) - timedelta(hours=30))
+        reason = "stale"
+    elif case == "empty":
+        env.feed({})
+        reason = "empty"
+    else:
+        write_feed(env, dict.fromkeys(wanted, 0))
+        reason = "to zero"
+    before = env.tracked()
+    refused = await run(env)
+    assert refused.status == "refused" and reason in refused.message()
+    assert env.writes() == [] and env.tracked() == before
+    forced = await run(env, force=True)
+    assert forced.verdict.forced and forced.status == "done"
+    if case != "empty":
+        assert env.writes(), "force did not push"
+
+
+async def test_kill_mid_push_then_rerun_applies_each_change_once(env: StockEnv) -> None:
+    initial = env.tracked()
+    wanted = figures(env)
+    write_feed(env, wanted)
+    env.sandbox.faults.latency_ms = 40
+    task = asyncio.create_task(run(env))
+    while len(env.writes()) < 3:
+        await asyncio.sleep(0.005)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    env.sandbox.faults.latency_ms = 0
+    rerun = await run(env)
+    assert rerun.earlier_unresolved >= 1
+    expected = {**wanted, "NPF005": initial["NPF005"]}
+    assert env.tracked() == expected
+    net = {path: d for path, d in deltas_by_path(env).items() if d}
+    assert sum(abs(d) for d in net.values()) == sum(
+        abs(expected[s] - initial[s]) for s in expected
+    ), "some delta was applied twice"
+
+
+async def test_lost_answers_are_recomputed_not_resent(env: StockEnv) -> None:
+    initial = env.tracked()
+    wanted = figures(env)
+    write_feed(env, wanted)
+    env.sandbox.faults.drop_rate = 0.4
+    first = await run(env)
+    env.sandbox.faults.drop_rate = 0.0
+    assert first.status == "incomplete" and first.totals["action_uncertain"] > 0
+    second = await run(env)
+    assert second.status == "done"
+    expected = {**wanted, "NPF005": initial["NPF005"]}
+    assert env.tracked() == expected
+    sku_of = {
+        inventory_path(r.product_id, None if pd.isna(r.combination_id) else r.combination_id): r.sku
+        for r in first.report.itertuples()
+        if not pd.isna(r.product_id)
+    }
+    for path, total in deltas_by_path(env).items():
+        assert total == expected[sku_of[path]] - initial[sku_of[path]], path
