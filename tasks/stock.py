@@ -6,6 +6,7 @@ must not be resent blindly; the next run re-reads and recomputes instead.
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pandas as pd
@@ -35,11 +36,7 @@ def load_stock_client(client: str) -> ClientConfig:
     return get_client(get_settings().clients_file, client)
 
 
-@task(name="reconcile-stock", cache_policy=NO_CACHE)
-async def reconcile_stock(config: ClientConfig, dry_run: bool, force: bool) -> StockRunResult:
-    """Feed + whole catalogue + open orders -> plan -> guard -> deltas (not on a dry run or a
-    refusal), all recorded in `stock_run`/`stock_push`; the report CSV under `reports/`."""
-    logger = get_run_logger()
+async def _reconcile(config: ClientConfig, dry_run: bool, force: bool) -> StockRunResult:
     settings = get_settings()
     engine = get_engine()
     init_db(engine)
@@ -54,7 +51,19 @@ async def reconcile_stock(config: ClientConfig, dry_run: bool, force: bool) -> S
             dry_run=dry_run,
             force=force,
         )
-        logger.info("Ecwid requests: %s", ecwid.stats.as_dict())
+        get_run_logger().info("Ecwid requests: %s", ecwid.stats.as_dict())
+    return result
+
+
+@task(name="reconcile-stock", cache_policy=NO_CACHE)
+def reconcile_stock(config: ClientConfig, dry_run: bool, force: bool) -> StockRunResult:
+    """Feed + whole catalogue + open orders -> plan -> guard -> deltas (not on a dry run or a
+    refusal), all recorded in `stock_run`/`stock_push`; the report CSV under `reports/`.
+
+    A sync task owning its event loop: the flow stays a plain sync function (CLI, deployments),
+    and the Ecwid client's concurrency lives entirely inside this one step."""
+    logger = get_run_logger()
+    result = asyncio.run(_reconcile(config, dry_run, force))
     for problem in result.feed_problems:
         logger.warning("stock feed %s: %s", result.feed_origin, problem)
     if result.earlier_unresolved:

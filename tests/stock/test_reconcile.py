@@ -140,7 +140,8 @@ async def test_kill_mid_push_then_rerun_applies_each_change_once(env: StockEnv) 
     write_feed(env, wanted)
     env.sandbox.faults.latency_ms = 40
     task = asyncio.create_task(run(env))
-    while len(env.writes()) < 3:
+    # Poll the sandbox's write log (another thread; it offers no event to await).
+    while len(env.writes()) < 3:  # noqa: ASYNC110
         await asyncio.sleep(0.005)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):

@@ -1,0 +1,91 @@
+"""`sync-stock` as a real Prefect flow (session test server) and `npf-ecwid stock sync`."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterKey,
+    FlowRunFilter,
+    TaskRunFilter,
+)
+from prefect.client.schemas.sorting import ArtifactSort
+from typer.testing import CliRunner
+
+from flows.stock import StockSyncError, sync_stock
+from npf_ecwid.cli import app
+from tests.stock.conftest import StockEnv, make_env
+
+pytestmark = pytest.mark.prefect
+
+
+def feed_all(env: StockEnv, figure: int, at: datetime | None = None) -> dict[str, int]:
+    wanted = {sku: figure for sku in env.tracked()}
+    env.feed({sku: (n + 3, n) for sku, n in wanted.items()}, at)
+    return wanted
+
+
+def latest_table(key: str) -> list[dict]:
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
+            flow_run_filter=FlowRunFilter(),  # this server rejects them as null
+            task_run_filter=TaskRunFilter(),
+            sort=ArtifactSort.UPDATED_DESC,
+            limit=1,
+            offset=0,
+        )
+    assert found, f"no artifact {key}"
+    data = found[0].data
+    return json.loads(data) if isinstance(data, str) else data
+
+
+def test_flow_pushes_reports_and_is_idempotent(env: StockEnv, prefect_server) -> None:
+    wanted = feed_all(env, 9)
+    outcome = sync_stock("ACME")
+    assert outcome["status"] == "done" and env.tracked() == wanted
+    assert outcome["pushed_items"] == len(env.writes()) > 0
+    rows = latest_table("stock-sync-acme")
+    assert rows[-1]["sku"] == "TOTAL" and rows[-1]["pushed"] == sum(r["pushed"] for r in rows[:-1])
+    assert {"sku", "ecwid_before", "warehouse_figure", "inflight", "pushed", "action"} <= set(
+        rows[0]
+    )
+    csv = outcome["csv"]
+    assert csv and csv.startswith(str(env.data_dir / "reports"))
+
+    writes = len(env.writes())
+    assert sync_stock("ACME")["pushed_items"] == 0
+    assert len(env.writes()) == writes
+
+
+def test_flow_fails_on_refusal_and_force_overrides(env: StockEnv, prefect_server) -> None:
+    feed_all(env, 4, at=datetime.now(UTC) - timedelta(hours=48))
+    with pytest.raises(StockSyncError, match="stale"):
+        sync_stock("ACME")
+    assert env.writes() == []
+    assert sync_stock("ACME", force=True)["status"] == "done"
+    assert env.writes()
+
+
+def test_cli_dry_run_and_refusal(env: StockEnv, prefect_server) -> None:
+    runner = CliRunner()
+    feed_all(env, 2)
+    dry = runner.invoke(app, ["stock", "sync", "--client", "ACME", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "dry_run" in dry.output and "report:" in dry.output and env.writes() == []
+    env.feed({})
+    refused = runner.invoke(app, ["stock", "sync", "--client", "ACME"])
+    assert refused.exit_code == 1 and "empty" in refused.output
+    assert len(refused.output.strip().splitlines()) == 1
+
+
+def test_stock_off_is_skipped(tmp_path, monkeypatch, served, prefect_server) -> None:
+    url, store, sandbox = served
+    env = make_env(tmp_path, monkeypatch, "off", url, store, sandbox)
+    feed_all(env, 1)
+    assert sync_stock("ACME")["status"] == "skipped"
+    assert env.writes() == [] and sandbox.request_log == []
