@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from npf_ecwid.sandbox.server import serve_in_thread
 from sqlalchemy import Engine, delete
 from sqlmodel import Session
 
 from npf_ecwid.config import ClientConfig, get_client
 from npf_ecwid.db import get_engine, init_db
 from npf_ecwid.sandbox import Faults, Sandbox, SandboxStore, create_app, generate_store
+from npf_ecwid.sandbox.server import serve_in_thread
 from npf_ecwid.settings import Settings, get_settings
 from npf_ecwid.warehouse.tables import NpfOrder, NpfStock
 

