@@ -19,3 +19,12 @@ def prefect_server() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_ecwid_limiters() -> None:
+    """Each test's sandbox counts requests from zero, so the process-wide per-token limiters
+    (`limiter_for`) start empty too; otherwise one test's requests slow the next ones."""
+    from npf_ecwid.ecwid.ratelimit import reset_limiters
+
+    reset_limiters()

@@ -46,6 +46,17 @@ async def test_5xx_storm_is_ridden_out(
     assert ecwid.stats.retries == failed
 
 
+@pytest.mark.parametrize("fault", ["timeout_rate", "drop_rate"])
+async def test_hangs_and_dropped_connections_are_ridden_out(
+    wire: Wire, store: SandboxStore, sandbox: Sandbox, fault: str
+) -> None:
+    setattr(sandbox.faults, fault, 0.3)
+    async with wire.client(timeout=0.5, max_attempts=10) as ecwid:
+        found = await ecwid.search_orders(OrderQuery())
+    assert sorted(o.id for o in found) == visible_ids(store)
+    assert ecwid.stats.transport_errors == ecwid.stats.retries > 0
+
+
 async def test_429_storm_is_ridden_out_within_the_servers_limit(
     wire: Wire, store: SandboxStore, sandbox: Sandbox
 ) -> None:
