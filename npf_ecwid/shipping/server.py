@@ -1,0 +1,90 @@
+"""Building the app from settings, and the sample quote the demo prints.
+
+Rate cards: `rates.toml` beside the clients file (`NPF_CLIENTS`), or an explicit path; when
+neither exists the packaged demo card (store 1003, the sandbox store) is used, with a warning,
+so `npf-ecwid shipping serve` works out of the box. Stores without a card get a 404, so the
+demo card can never price a real client's checkout.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from npf_ecwid.settings import Settings, get_settings
+from npf_ecwid.shipping.app import create_app
+from npf_ecwid.shipping.ratecard import DEMO_RATES, rates_path_for
+from npf_ecwid.shipping.service import file_cards, handle_rates
+from npf_ecwid.webhooks.debounce import Debouncer, OrderSyncTrigger
+from npf_ecwid.webhooks.receiver import WebhookReceiver
+from npf_ecwid.webhooks.stores import file_stores
+
+log = logging.getLogger(__name__)
+
+SAMPLE_REQUEST = Path(__file__).with_name("sample_request.json")
+
+
+def resolve_rates_path(settings: Settings, rates_path: Path | None = None) -> Path:
+    """The explicit path, else `rates.toml` beside the clients file, else the demo card."""
+    if rates_path is not None:
+        return rates_path
+    beside = rates_path_for(settings.clients_file)
+    if beside.exists():
+        return beside
+    log.warning("no %s; using the demo rate card (store 1003 only)", beside)
+    return DEMO_RATES
+
+
+def build_app(
+    settings: Settings | None = None,
+    *,
+    rates_path: Path | None = None,
+    trigger: OrderSyncTrigger | None = None,
+    debounce_seconds: float = 2.0,
+    max_event_age: float = 15 * 60,
+) -> FastAPI:
+    """The served app. Webhooks are on when the app client secret is set and a trigger is
+    given; they then need the clients file (a missing one raises `ConfigError`)."""
+    settings = settings or get_settings()
+    cards = file_cards(resolve_rates_path(settings, rates_path))
+    receiver = None
+    secret = settings.ecwid_app_client_secret
+    if secret is None or not secret.get_secret_value():
+        log.warning("ECWID_APP_CLIENT_SECRET is not set: /webhooks/ecwid answers 503")
+    elif trigger is None:
+        log.warning("no order-sync trigger given: /webhooks/ecwid answers 503")
+    else:
+        receiver = WebhookReceiver(
+            secret,
+            file_stores(settings.clients_file),
+            Debouncer(trigger, window=debounce_seconds),
+            max_age=max_event_age,
+        )
+    return create_app(cards, webhooks=receiver)
+
+
+def sample_request() -> bytes:
+    """Ecwid's documented example request (a US address, 120 kg, store 1003)."""
+    return SAMPLE_REQUEST.read_bytes()
+
+
+def sample_quote(rates_path: Path | None = None) -> str:
+    """A printable quote for Ecwid's example request, answered exactly as the endpoint would."""
+    status, answer = handle_rates(sample_request(), file_cards(rates_path or DEMO_RATES))
+    cart = json.loads(sample_request())["cart"]
+    address = cart["shippingAddress"]
+    lines = [
+        f"Sample quote: store 1003, {cart['weight']} {cart['weightUnit']} to "
+        f"{address['city']}, {address['stateOrProvinceCode']} {address['postalCode']} "
+        f"{address['countryCode']} ({cart['currency']}) -> HTTP {status}"
+    ]
+    for option in answer.get("shippingOptions", []):
+        lines.append(
+            f"  {option['title']:<26} {option['rate']:>10.2f}  {option['transitDays']:>5} days  "
+            f"{option['fulfilmentType']}"
+        )
+    lines.append(json.dumps(answer, indent=2))
+    return "\n".join(lines)
