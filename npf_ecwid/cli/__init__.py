@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from npf_ecwid.cli import demo, sandbox, serve, stock, tracking
+from npf_ecwid.cli import demo, sandbox, serve, shipping, stock, tracking
 
 app = typer.Typer(
     name="npf-ecwid",
@@ -15,6 +15,7 @@ app = typer.Typer(
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(tracking.app, name="tracking")
 app.add_typer(stock.app, name="stock")
+app.add_typer(shipping.app, name="shipping")
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 

@@ -1,0 +1,57 @@
+"""The webhook body and the rule for which events start an order sync.
+
+Which events matter: `order.created` and `order.updated` are the only ones that can change what
+the order pull brings to the warehouse. `unfinished_order.*` (abandoned carts), products,
+customers, the profile and the app's own lifecycle events are acknowledged and ignored.
+`order.deleted` is ignored too: a deleted order no longer appears in the API, so a sync cannot
+act on it.
+
+Echoes: the integration's own writes fire webhooks too (Ecwid sends them for REST changes).
+Our only order write is the tracking push, which sets `fulfillmentStatus=SHIPPED` (and the
+tracking number) and never touches the payment status. Rule: an `order.updated` whose payment
+status is unchanged and whose new fulfilment status is SHIPPED is treated as an echo. This
+holds whoever made the change: an order that has shipped has left the warehouse, so the order
+pull has nothing to bring in for it, and skipping such events cannot lose an order. The
+interval schedule remains the safety net for anything a webhook does not trigger.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+ORDER_SYNC_EVENTS = frozenset({"order.created", "order.updated"})
+ECHO_FULFILLMENT_STATUSES = frozenset({"SHIPPED"})
+
+
+class WebhookEvent(BaseModel):
+    """One Ecwid webhook delivery; unknown fields are ignored, `data` kept as sent."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+    event_id: Annotated[str, Field(min_length=1, max_length=200)]
+    event_created: Annotated[int, Field(ge=0, le=2**40)]
+    store_id: Annotated[int, Field(gt=0, le=2**63 - 1)]
+    event_type: Annotated[str, Field(min_length=1, max_length=100)]
+    entity_id: int | str | None = None
+    data: dict[str, Any] | None = None
+
+
+def is_echo(event: WebhookEvent) -> bool:
+    """An `order.updated` that only reflects a shipment (see the module docstring)."""
+    if event.event_type != "order.updated" or not event.data:
+        return False
+    data = event.data
+    payment_unchanged = data.get("oldPaymentStatus") == data.get("newPaymentStatus")
+    return payment_unchanged and data.get("newFulfillmentStatus") in ECHO_FULFILLMENT_STATUSES
+
+
+def ignore_reason(event: WebhookEvent) -> str | None:
+    """Why this event starts no order sync, or None if it should start one."""
+    if event.event_type not in ORDER_SYNC_EVENTS:
+        return f"{event.event_type[:40]} events do not start an order sync"
+    if is_echo(event):
+        return "echo of a shipment update"
+    return None
