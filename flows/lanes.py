@@ -16,6 +16,10 @@ Guarantees:
 - A crashed run's slot comes back when its lease expires (`LEASE_SECONDS`); a live run renews it.
 - The limit is created on first use (idempotent upsert) as well as when deployments are
   registered, so ad-hoc CLI runs are protected too.
+- Re-entrant within one run: a subflow of a run that holds the lane (e.g. `sync-stock`'s final
+  `sync-orders` pull) passes straight through instead of deadlocking on its own parent. "Held"
+  is tracked in a context variable, which Prefect copies into subflows and task threads, so two
+  unrelated runs in one process still queue.
 
 Usage, in a flow body (sync or async flows)::
 
@@ -32,15 +36,26 @@ from contextlib import (
     asynccontextmanager,
     contextmanager,
 )
+from contextvars import ContextVar
 from typing import Any
 
-from prefect.client.orchestration import get_client
+import httpx
+from prefect.client.orchestration import PrefectClient, get_client
+from prefect.client.schemas.actions import (
+    GlobalConcurrencyLimitCreate,
+    GlobalConcurrencyLimitUpdate,
+)
 from prefect.concurrency.asyncio import concurrency as async_concurrency
 from prefect.concurrency.sync import concurrency as sync_concurrency
+from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+from prefect.utilities.asyncutils import run_coro_as_sync
 
 LANE_PREFIX = "client-"
 LEASE_SECONDS = 300.0  # Prefect's default; renewed while the run holds the slot
 DEFAULT_WAIT_SECONDS = 3600.0  # a daily stock sync may hold the lane a while; then give up loudly
+
+
+_held: ContextVar[frozenset[str]] = ContextVar("npf_held_lanes", default=frozenset())
 
 
 def lane_name(client: str) -> str:
@@ -49,20 +64,36 @@ def lane_name(client: str) -> str:
 
 
 def ensure_lanes(clients: Iterable[str]) -> list[str]:
-    """Create (or reset to limit 1) the lane of each client; idempotent. Returns the names."""
-    names = [lane_name(code) for code in clients]
-    with get_client(sync_client=True) as prefect:
-        for name in names:
-            prefect.upsert_global_concurrency_limit_by_name(name, limit=1)
-    return names
+    """Create the lane (limit 1) of each client that has none; idempotent. Returns the names."""
+    return run_coro_as_sync(aensure_lanes(clients))
 
 
 async def aensure_lanes(clients: Iterable[str]) -> list[str]:
     names = [lane_name(code) for code in clients]
     async with get_client() as prefect:
         for name in names:
-            await prefect.upsert_global_concurrency_limit_by_name(name, limit=1)
+            await _ensure_lane(prefect, name)
     return names
+
+
+async def _ensure_lane(prefect: PrefectClient, name: str) -> None:
+    # Read first: the common case is one GET. Two runs may race to create the same lane (the
+    # loser gets 409, or 500 from SQLite's unique constraint), so a failed create is only an
+    # error if the lane still isn't there afterwards.
+    try:
+        limit = await prefect.read_global_concurrency_limit_by_name(name)
+    except ObjectNotFound:
+        try:
+            await prefect.create_global_concurrency_limit(
+                GlobalConcurrencyLimitCreate(name=name, limit=1)
+            )
+        except (ObjectAlreadyExists, httpx.HTTPStatusError):
+            await prefect.read_global_concurrency_limit_by_name(name)
+        return
+    if limit.limit != 1 or not limit.active:
+        await prefect.update_global_concurrency_limit(
+            name, GlobalConcurrencyLimitUpdate(limit=1, active=True)
+        )
 
 
 class client_lane:
@@ -88,15 +119,31 @@ class client_lane:
 
     @contextmanager
     def _hold(self) -> Iterator[None]:
+        held = _held.get()
+        if self.name in held:
+            yield
+            return
         ensure_lanes([self.client])
         with sync_concurrency(self.name, **self._options()):
-            yield
+            token = _held.set(held | {self.name})
+            try:
+                yield
+            finally:
+                _held.reset(token)
 
     @asynccontextmanager
     async def _ahold(self) -> AsyncIterator[None]:
+        held = _held.get()
+        if self.name in held:
+            yield
+            return
         await aensure_lanes([self.client])
         async with async_concurrency(self.name, **self._options()):
-            yield
+            token = _held.set(held | {self.name})
+            try:
+                yield
+            finally:
+                _held.reset(token)
 
     def __enter__(self) -> client_lane:
         self._sync = self._hold()

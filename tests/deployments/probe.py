@@ -30,3 +30,16 @@ def lane_probe(client: str, log: str = "", hold: float = 1.0) -> None:
 def lane_probe_other(client: str, log: str = "", hold: float = 1.0) -> None:
     """A second flow of the same client (like push-tracking beside sync-orders)."""
     lane_probe.fn(client, log, hold)
+
+
+@flow(name="lane-probe-child")
+async def lane_probe_child(client: str) -> str:
+    async with client_lane(client):
+        return "child ran"
+
+
+@flow(name="lane-probe-parent")
+def lane_probe_parent(client: str) -> str:
+    """Holds the lane and runs a subflow that asks for the same lane (like sync-stock)."""
+    with client_lane(client):
+        return lane_probe_child(client)

@@ -11,7 +11,7 @@ from prefect.deployments import run_deployment
 from prefect.runner import Runner
 
 from flows.lanes import ensure_lanes, lane_name
-from tests.deployments.probe import lane_probe, lane_probe_other
+from tests.deployments.probe import lane_probe, lane_probe_other, lane_probe_parent
 
 pytestmark = pytest.mark.prefect
 
@@ -54,3 +54,8 @@ async def test_lane_is_one_slot_per_client(prefect_server):
     async with get_client() as prefect:
         limit = await prefect.read_global_concurrency_limit_by_name(lane_name("Acme"))
     assert (limit.name, limit.limit, limit.active) == ("client-acme", 1, True)
+
+
+def test_subflow_reenters_its_parents_lane(prefect_server):
+    # Would wait forever (then time out) if the lane were not re-entrant.
+    assert lane_probe_parent("LANE3") == "child ran"
