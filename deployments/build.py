@@ -61,6 +61,7 @@ def runner_deployment(plan: DeploymentPlan, flow: Flow[..., Any] | None = None) 
         concurrency_limit=ONE_AT_A_TIME,
         description=f"{plan.flow.name} for client {plan.client} (npf-ecwid serve)",
         entrypoint_type=EntrypointType.MODULE_PATH,
+        _sync=True,  # Prefect's async_dispatch would hand async callers a coroutine instead
     )
 
 

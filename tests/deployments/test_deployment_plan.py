@@ -60,3 +60,14 @@ def test_entrypoints():
     assert SYNC_ORDERS.entrypoint == "flows/orders.py:sync_orders"
     assert PUSH_TRACKING.entrypoint == "flows/tracking.py:push_tracking"
     assert SYNC_STOCK.entrypoint == "flows/stock.py:sync_stock"
+
+
+def test_committed_prefect_yaml_matches_the_example_clients():
+    from pathlib import Path
+
+    from deployments.prefect_yaml import render
+
+    root = Path(__file__).resolve().parents[2]
+    assert (root / "prefect.yaml").read_text() == render(root / "clients.example.toml"), (
+        "regenerate: python -m deployments.prefect_yaml clients.example.toml > prefect.yaml"
+    )
