@@ -10,12 +10,14 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pandas as pd
 import pytest
+from sqlmodel import Session
 
 from npf_ecwid.ecwid.factory import open_ecwid
 from npf_ecwid.stock.batch import inventory_path
 from npf_ecwid.stock.reconcile import StockRunResult, reconcile
 from npf_ecwid.warehouse.sql_stock import SqlStockSource
-from tests.stock.conftest import STORE_ID, TOKEN, StockEnv
+from npf_ecwid.warehouse.tables import NpfShipment
+from tests.stock.conftest import STORE_ID, TOKEN, StockEnv, make_env
 
 NPF001, NPF004, NPF004_S = 500_000_001, 500_000_004, 600_000_041
 UNLIMITED = ("NPF100", "NPF101")
@@ -182,3 +184,27 @@ async def test_lost_answers_are_recomputed_not_resent(env: StockEnv) -> None:
     }
     for path, total in deltas_by_path(env).items():
         assert total == expected[sku_of[path]] - initial[sku_of[path]], path
+
+
+async def test_on_hand_mode_counts_open_orders_until_shipped(tmp_path, monkeypatch, served) -> None:
+    url, store, sandbox = served
+    env = make_env(tmp_path, monkeypatch, "on_hand", url, store, sandbox)
+    snapshot = datetime.now(UTC)
+    shipped = order(env, NPF001, "NPF001", 2)  # left the building before the snapshot
+    waiting = order(env, NPF001, "NPF001", 5)  # handed off, still on the shelf
+    env.hand_off(shipped, snapshot - timedelta(hours=2))
+    env.hand_off(waiting, snapshot - timedelta(hours=2))
+    with Session(env.engine) as session:
+        session.add(
+            NpfShipment(
+                client="ACME",
+                ecwid_order_id=shipped,
+                tracking_number="T1",
+                shipped_at=snapshot - timedelta(hours=1),
+            )
+        )
+        session.commit()
+    env.feed({"NPF001": (20, 3)}, snapshot)  # on_hand 20 (available 3 is ignored here)
+    result = await run(env)
+    assert result.report.set_index("sku").loc["NPF001", "inflight"] == 5
+    assert env.store.stock_by_sku()["NPF001"] == 20 - 5
