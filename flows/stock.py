@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from prefect import flow, get_run_logger
+from prefect.utilities.annotations import quote
 
+from flows.lanes import client_lane
 from npf_ecwid.config import StockMode
 from tasks.stock import load_stock_client, reconcile_stock, report_stock
 
@@ -38,16 +40,18 @@ def sync_stock(client: str, dry_run: bool = False, force: bool = False) -> dict[
 
     `dry_run` pulls no orders and writes nothing to Ecwid (the report still shows what would be
     pushed). `force` overrides the safety guard (stale, empty or mass-zero feed). Clients with
-    `stock = "off"` are skipped. Fails with the reason when refused or incomplete.
+    `stock = "off"` are skipped. Fails with the reason when refused or incomplete. Runs inside
+    the client's lane (`flows.lanes`), so it never overlaps another flow of the same client.
     """
     config = load_stock_client(client)
     if config.stock is StockMode.OFF:
         get_run_logger().info("client %s has stock = off; nothing to do", client)
         return {"client": client, "status": "skipped"}
-    if not dry_run:
-        final_order_pull(client)
-    result = reconcile_stock(config, dry_run, force)
-    report_stock(result)
+    with client_lane(client):  # one run per client at a time; the pull below re-enters it
+        if not dry_run:
+            final_order_pull(client)
+        result = reconcile_stock(config, dry_run, force)
+        report_stock(quote(result))
     if result.status in ("refused", "incomplete"):
         raise StockSyncError(result.message())
     return {
