@@ -15,6 +15,7 @@ from sqlmodel import Session
 from npf_ecwid.ecwid.factory import open_ecwid
 from npf_ecwid.stock.batch import inventory_path
 from npf_ecwid.stock.reconcile import StockRunResult, reconcile
+from npf_ecwid.stock.report import REPORT_COLUMNS
 from npf_ecwid.warehouse.sql_stock import SqlStockSource
 from npf_ecwid.warehouse.tables import NpfShipment
 from tests.stock.conftest import STORE_ID, TOKEN, StockEnv, make_env
@@ -118,6 +119,9 @@ async def test_dry_run_writes_nothing(env: StockEnv) -> None:
     assert env.writes() == [] and env.tracked() == before
     assert result.status == "dry_run" and result.totals["action_would_push"] > 0
     assert (result.report["pushed"] == 0).all()
+    csv = pd.read_csv(result.csv_path)
+    assert list(csv.columns) == list(REPORT_COLUMNS)
+    assert (csv["action"] == "would_push").sum() == result.totals["action_would_push"]
 
 
 @pytest.mark.parametrize("case", ["stale", "empty", "mass_zero"])
