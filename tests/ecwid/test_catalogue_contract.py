@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from npf_ecwid.ecwid.batch import BatchRequest
 from npf_ecwid.ecwid.client import EcwidClient
 from npf_ecwid.ecwid.errors import EcwidNotFound, EcwidWriteUncertain
 from npf_ecwid.sandbox.app import Sandbox
@@ -70,3 +71,21 @@ async def test_delta_is_retried_after_429_and_lands_once(
     assert sandbox.count(status=429) >= 1
     assert store.stock_by_sku()["NPF001"] == before - 4
     assert len(store.write_log) == 1
+
+
+async def test_batch_applies_each_request(
+    ecwid: EcwidClient, store: SandboxStore, sandbox: Sandbox
+) -> None:
+    sandbox.faults.batch_pending_polls = 2
+    before = store.stock_by_sku()
+    requests = [
+        BatchRequest(id="a", path=f"/products/{NPF001}/inventory", body={"quantityDelta": -1}),
+        BatchRequest(id="b", path="/products/500000005", body={"quantity": 11}),
+        BatchRequest(id="c", path="/products/1/inventory", body={"quantityDelta": 1}),
+    ]
+    responses = await ecwid.run_batch(requests, poll_interval=0.01)
+    assert [(r.id, r.ok) for r in responses] == [("a", True), ("b", True), ("c", False)]
+    assert responses[2].http_status_code == 404
+    assert responses[0].http_body["updateCount"] == 1
+    after = store.stock_by_sku()
+    assert (after["NPF001"], after["NPF005"]) == (before["NPF001"] - 1, 11)
