@@ -54,10 +54,14 @@ async def test_shared_token_limiter_holds_over_real_http(
 
     arrivals = sorted(e.at for e in sandbox.request_log)
     server_span = arrivals[-1] - arrivals[0]
+    # When the limiter let the last burst go, by the sandbox's clock: the limiter's own pacing,
+    # apart from how fast a busy machine then serves the final 20 calls.
+    last_burst = arrivals[(CALLS - 1) // LIMIT * LIMIT] - arrivals[0]
     print(
         f"\n{CALLS} calls, {CALLERS} callers, {LIMIT}/{WINDOW:.0f}s: elapsed {elapsed:.2f} s "
-        f"(least {LEAST_TIME:.0f} s, bound {1.1 * LEAST_TIME:.1f} s), server span "
-        f"{server_span:.2f} s, busiest window {sandbox.max_in_window(WINDOW)}, "
+        f"(least {LEAST_TIME:.0f} s, bound {1.1 * LEAST_TIME:.1f} s), last burst released at "
+        f"{last_burst:.2f} s, server span {server_span:.2f} s, "
+        f"busiest window {sandbox.max_in_window(WINDOW)}, "
         f"429s {sandbox.count(status=429)}, client stats {clients[0].stats.as_dict()} "
         f"{clients[1].stats.as_dict()}"
     )
@@ -66,4 +70,6 @@ async def test_shared_token_limiter_holds_over_real_http(
     assert len(sandbox.request_log) == CALLS  # no retries were needed either
     assert sandbox.max_in_window(WINDOW) <= LIMIT
     assert sandbox.count(status=429) == 0
-    assert LEAST_TIME <= server_span <= elapsed <= 1.1 * LEAST_TIME
+    assert LEAST_TIME <= last_burst <= server_span <= elapsed
+    assert last_burst <= 1.05 * LEAST_TIME
+    assert elapsed <= 1.1 * LEAST_TIME
