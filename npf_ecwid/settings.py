@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("data"), alias="NPF_DATA_DIR")
     database_url: str | None = Field(default=None, alias="DATABASE_URL")
     ecwid_api_url: str = Field(default=DEFAULT_ECWID_API_URL, alias="ECWID_API_URL")
+    # Bound on each Ecwid request attempt (seconds); a hung request is retried after this.
+    ecwid_timeout_s: float = Field(default=30.0, gt=0, alias="ECWID_TIMEOUT_S")
     ecwid_app_client_id: str | None = Field(default=None, alias="ECWID_APP_CLIENT_ID")
     ecwid_app_client_secret: SecretStr | None = Field(default=None, alias="ECWID_APP_CLIENT_SECRET")
     # OAuth endpoints (/authorize, /token) of the warehouse's Ecwid app; the sandbox emulates it.

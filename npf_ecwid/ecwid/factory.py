@@ -23,10 +23,12 @@ def open_ecwid(
     (resolved now; `secret:` references need `load_secret`), the token's shared limiter.
 
     `transport` lets tests and the demo talk to the sandbox (ASGI or a real socket);
-    `options` pass through to `EcwidClient` (`timeout`, `max_attempts`, `backoff_base`, ...).
+    `options` pass through to `EcwidClient` (`timeout`, `max_attempts`, `backoff_base`, ...);
+    `timeout` defaults to `ECWID_TIMEOUT_S` (30 s).
     Raises `ConfigError` when the token cannot be resolved. Use with `async with`.
     """
     settings = settings or get_settings()
+    options.setdefault("timeout", settings.ecwid_timeout_s)
     return EcwidClient(
         base_url=client.ecwid_base_url(settings.ecwid_api_url),
         store_id=client.store_id,
