@@ -1,0 +1,384 @@
+"""The chaos run: N cycles of the whole job for three clients under faults, kills, live store
+changes and a revoked token, then a clean operator cycle, then the invariants as figures.
+
+One cycle, per client (clients run side by side, each in its own lane):
+    orders pull -> warehouse ships + publishes stock -> tracking push -> [stock sync]
+Flows run as child processes of the real CLI (killed and restarted at random), talking over
+HTTP to one sandbox (3 stores) served from this process, writing one warehouse database, and
+reporting to one Prefect server given by the caller.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.chaos.invariants import (
+    ClientFigures,
+    check_orders,
+    check_pushes,
+    check_stock,
+)
+from bench.chaos.leaks import files_with, prefect_with, rows_with
+from bench.chaos.mutator import Mutator
+from bench.chaos.runner import FlowRunner, RunRecord
+from bench.chaos.warehouse import WarehouseSim
+from bench.chaos.weather import Climate, Weather
+from bench.chaos.world import World, build_world
+from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.sandbox import create_app, serve_in_thread
+
+REPO = Path(__file__).resolve().parents[2]  # children import npf_ecwid/flows from here
+
+
+@dataclass
+class Options:
+    root: Path
+    cycles: int = 6
+    orders_per_store: int = 300
+    products: int = 30
+    kill_rate: float = 0.15
+    min_kills: int = 20
+    guaranteed_kills: int = 0
+    max_minutes: float | None = None  # stop starting chaos cycles after this long
+    mutation_interval: float = 0.2
+    stock_every: int = 3
+    revoke_client: str = "BETA"
+    revoke_from: float = 0.3  # share of the cycles
+    revoke_to: float = 0.6
+    seed: int = 7
+    database_url: str | None = None
+    prefect_db: Path | None = None  # Prefect's SQLite file, grepped for tokens when given
+    climate: Climate = field(default_factory=Climate)
+
+
+@dataclass
+class Result:
+    cycles: int
+    kills: int
+    seconds: float
+    clients: list[ClientFigures]
+    token_leaks: list[str]
+    revoked_runs: int
+    revoked_loud: int
+    revoked_quiet: int
+    others_403: int
+    others_ok_while_revoked: dict[str, int]
+    failed_runs: dict[str, int]
+    mutations: dict[str, int]
+    weather: dict[str, int]
+    runs: int
+    min_kills: int
+
+    def totals(self) -> dict[str, int]:
+        c = self.clients
+        return {
+            "orders": sum(f.orders for f in c),
+            "missing": sum(len(f.missing) for f in c),
+            "duplicated": sum(f.duplicated for f in c),
+            "non_matching": sum(len(f.non_matching) for f in c),
+            "stale": sum(len(f.stale) for f in c),
+            "pushes": sum(f.pushes for f in c),
+            "pushes_duplicated": sum(len(f.pushes_duplicated) for f in c),
+            "pushes_missing": sum(len(f.pushes_missing) for f in c),
+            "wrong_numbers": sum(len(f.wrong_numbers) for f in c),
+            "url_wrong": sum(len(f.url_wrong) for f in c),
+            "items_sent": sum(f.items_sent for f in c),
+            "stock_mismatch": sum(len(f.stock_mismatch) for f in c),
+        }
+
+    def failures(self) -> list[str]:
+        """Every invariant that does not hold, as a sentence (empty = all hold)."""
+        problems = [
+            f"{name}={value}"
+            for name, value in self.totals().items()
+            if value and name not in ("orders", "pushes")
+        ]
+        if self.token_leaks:
+            problems.append(f"token found in: {', '.join(sorted(set(self.token_leaks))[:5])}")
+        if self.revoked_runs == 0 or self.revoked_loud != self.revoked_runs:
+            problems.append(
+                f"revoked client failed loudly in {self.revoked_loud}/{self.revoked_runs} runs"
+            )
+        if self.others_403:
+            problems.append(f"{self.others_403} runs of other clients failed with 403")
+        if any(n == 0 for n in self.others_ok_while_revoked.values()):
+            problems.append(f"other clients stalled while revoked: {self.others_ok_while_revoked}")
+        if self.kills < self.min_kills:
+            problems.append(f"only {self.kills} kills (< {self.min_kills})")
+        return problems
+
+    def summary(self) -> str:
+        t = self.totals()
+        return (
+            f"chaos: cycles={self.cycles} kills={self.kills} orders={t['orders']} "
+            f"missing={t['missing']} duplicated={t['duplicated']} "
+            f"non_matching={t['non_matching']} stale={t['stale']} pushes={t['pushes']} "
+            f"pushes_duplicated={t['pushes_duplicated']} pushes_missing={t['pushes_missing']} "
+            f"url_wrong={t['url_wrong']} stock_mismatch={t['stock_mismatch']} "
+            f"token_leaks={len(self.token_leaks)} "
+            f"revoked_loud={self.revoked_loud}/{self.revoked_runs} others_403={self.others_403}"
+        )
+
+
+class Chaos:
+    def __init__(self, options: Options, prefect_api_url: str, say: Callable[[str], None] = print):
+        self.o = options
+        self.say = say
+        self.prefect_api_url = prefect_api_url
+        self.world: World = build_world(
+            options.root,
+            orders_per_store=options.orders_per_store,
+            products=options.products,
+            seed=options.seed,
+            database_url=options.database_url,
+        )
+        self.engine = get_engine(self.world.database_url)
+        init_db(self.engine)
+        stocked = {
+            s.code: sorted(k for k, v in self.world.store(s.code).stock_by_sku().items() if v)
+            for s in self.world.specs
+        }
+        self.sim = WarehouseSim(self.engine, stocked, seed=options.seed)
+        self.sim_lock = threading.Lock()
+        self.mutator = Mutator(
+            [self.world.store(s.code) for s in self.world.specs],
+            seed=options.seed,
+            interval=options.mutation_interval,
+        )
+        self.weather = Weather(self.world.sandbox.faults, options.climate, seed=options.seed)
+        self.revoked: set[str] = set()
+        self.runner: FlowRunner | None = None
+        self.cycles_done = 0
+
+    # --- one cycle ------------------------------------------------------------------------
+
+    def _warehouse(self, code: str, ship: bool = True) -> None:
+        with self.sim_lock:
+            if ship:
+                self.sim.ship(code)
+            if self.sim.rng.random() < 0.2:
+                self.sim.restock(code)
+            self.sim.publish_stock(code)
+
+    def client_cycle(self, code: str, cycle: int, *, chaos: bool, final: bool = False) -> None:
+        assert self.runner is not None
+        revoked = code in self.revoked
+
+        def run(step: str) -> RunRecord:
+            assert self.runner is not None
+            return self.runner.run(code, step, cycle, chaos=chaos, revoked=revoked)
+
+        run("orders")
+        self._warehouse(code)
+        run("tracking")
+        stock = self.world.spec(code).stock_mode != "off"
+        if stock and (final or cycle % self.o.stock_every == self.o.stock_every - 1):
+            run("stock")
+        if final:
+            run("orders")
+
+    def _toggle_revocation(self, cycle: int) -> None:
+        """Revoke the token at cycle `revoke_from * cycles`, add it back at `revoke_to`."""
+        code = self.o.revoke_client
+        start = int(self.o.cycles * self.o.revoke_from)
+        end = max(start + 1, int(self.o.cycles * self.o.revoke_to))
+        if cycle == start:
+            self.world.sandbox.revoke_token(self.world.tokens[code])
+            self.revoked.add(code)
+            self.say(f"cycle {cycle + 1}: token of {code} revoked")
+        elif cycle >= end:
+            self._restore_token()
+
+    def _restore_token(self) -> None:
+        code = self.o.revoke_client
+        if code in self.revoked:
+            self.world.sandbox.add_token(self.world.tokens[code], self.world.spec(code).store_id)
+            self.revoked.discard(code)
+            self.say(f"token of {code} restored")
+
+    def _out_of_time(self, began: float) -> bool:
+        budget = self.o.max_minutes
+        return budget is not None and time.monotonic() - began > budget * 60
+
+    # --- the whole run --------------------------------------------------------------------
+
+    def run(self) -> Result:
+        began = time.monotonic()
+        for spec in self.world.specs:
+            self._warehouse(spec.code, ship=False)
+        app = create_app(self.world.sandbox)
+        codes = [s.code for s in self.world.specs]
+        with serve_in_thread(app) as api_url, ThreadPoolExecutor(len(codes)) as pool:
+            env = self.world.child_env(dict(os.environ), api_url, self.prefect_api_url)
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+            self.runner = FlowRunner(
+                env,
+                self.o.root,
+                self.world.logs_dir,
+                kill_rate=self.o.kill_rate,
+                guaranteed_kills=self.o.guaranteed_kills,
+                seed=self.o.seed,
+                on_kill=release_lane,
+            )
+            self.mutator.start()
+            self.weather.start()
+            try:
+                for cycle in range(self.o.cycles):
+                    if self._out_of_time(began):
+                        self.say(f"time budget used: stopping after {cycle} cycles")
+                        break
+                    tick = time.monotonic()
+                    self._toggle_revocation(cycle)
+                    list(pool.map(lambda c, n=cycle: self.client_cycle(c, n, chaos=True), codes))
+                    self.cycles_done = cycle + 1
+                    changes = sum(self.mutator.counts.values())
+                    self.say(
+                        f"cycle {cycle + 1}/{self.o.cycles}: {time.monotonic() - tick:.1f} s, "
+                        f"kills {self.runner.kills}, store changes {changes}"
+                    )
+            finally:
+                self.mutator.stop()
+                self.weather.stop()
+            self._restore_token()
+            self.say("final clean cycle (faults off, no kills, no store changes)")
+            list(
+                pool.map(
+                    lambda c: self.client_cycle(c, self.o.cycles, chaos=False, final=True), codes
+                )
+            )
+        return self.check(time.monotonic() - began)
+
+    # --- invariants ---------------------------------------------------------------------
+
+    def _dump_write_logs(self) -> None:
+        """Every accepted API write per store, for investigating a failed invariant."""
+        for spec in self.world.specs:
+            path = self.world.logs_dir / f"sandbox-writes-{spec.code}.jsonl"
+            with path.open("w", encoding="utf-8") as out:
+                for entry in self.world.store(spec.code).write_log:
+                    out.write(json.dumps(dataclasses.asdict(entry), default=str) + "\n")
+
+    def check(self, seconds: float) -> Result:
+        assert self.runner is not None
+        clients = []
+        for spec in self.world.specs:
+            figures = ClientFigures(spec.code)
+            store = self.world.store(spec.code)
+            check_orders(self.engine, spec, store, self.mutator.history, figures)
+            check_pushes(self.engine, spec, store, figures)
+            check_stock(self.engine, spec, store, figures)
+            clients.append(figures)
+        self._dump_write_logs()
+        tokens = list(self.world.tokens.values())
+        roots = [self.world.logs_dir, self.world.data_dir]
+        if self.o.prefect_db is not None:
+            roots += [p for p in self.o.prefect_db.parent.glob(self.o.prefect_db.name + "*")]
+        leaks = (
+            files_with(tokens, roots)
+            + rows_with(tokens, self.engine)
+            + prefect_with(tokens, self.prefect_api_url)
+        )
+        records = self.runner.records
+        finished = [r for r in records if not r.killed]
+        revoked = [r for r in finished if r.revoked]
+        loud = [r for r in revoked if r.exit_code != 0 and _says_403(r)]
+        # A tracking push with nothing to push never calls Ecwid: a clean exit is right there.
+        quiet = [r for r in revoked if r.exit_code == 0 and _nothing_to_do(r)]
+        window = {r.cycle for r in revoked}
+        others = [r for r in finished if r.client != self.o.revoke_client]
+        failed: dict[str, int] = {}
+        for r in finished:
+            if r.exit_code != 0 and not r.revoked:
+                key = f"{r.client}/{r.step}"
+                failed[key] = failed.get(key, 0) + 1
+        return Result(
+            cycles=self.cycles_done,
+            kills=self.runner.kills,
+            seconds=seconds,
+            clients=clients,
+            token_leaks=leaks,
+            revoked_runs=len(revoked),
+            revoked_loud=len(loud),
+            revoked_quiet=len(quiet),
+            others_403=sum(r.exit_code != 0 and _says_403(r) for r in others),
+            others_ok_while_revoked={
+                code: sum(
+                    r.exit_code == 0 and r.client == code and r.cycle in window for r in others
+                )
+                for code in {r.client for r in others}
+            },
+            failed_runs=failed,
+            mutations=dict(self.mutator.counts),
+            weather=dict(self.weather.counts),
+            runs=len(records),
+            min_kills=self.o.min_kills,
+        )
+
+
+def release_lane(client: str) -> None:
+    """What an operator does after a worker crash: drop the dead run's client lane (a Prefect
+    global concurrency limit whose slot the killed process still holds until its 5-minute lease
+    expires); the next run recreates it. No-op when the flows hold no lane."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    from flows.lanes import lane_name
+
+    with get_client(sync_client=True) as prefect, contextlib.suppress(ObjectNotFound):
+        prefect.delete_global_concurrency_limit_by_name(lane_name(client))
+
+
+def _nothing_to_do(record: RunRecord) -> bool:
+    return record.step == "tracking" and "nothing to do" in record.text()
+
+
+def _says_403(record: RunRecord) -> bool:
+    text = record.text()
+    return "403" in text and record.client in text
+
+
+def report(result: Result, say: Callable[[str], None] = print) -> None:
+    """Per-client figures, run facts, any failed invariant, then the summary as last line."""
+    for f in result.clients:
+        say(
+            f"{f.client}: orders={f.orders} matching_now={f.matching} quarantined={f.quarantined} "
+            f"missing={len(f.missing)} duplicated={f.duplicated} "
+            f"non_matching={len(f.non_matching)} stale={len(f.stale)} "
+            f"shipped_orders={f.shipped_orders} pushes={f.pushes} "
+            f"pushes_duplicated={len(f.pushes_duplicated)} "
+            f"pushes_missing={len(f.pushes_missing)} refused_cancelled={f.refused_cancelled} "
+            f"wrong_numbers={len(f.wrong_numbers)} url_wrong={len(f.url_wrong)} "
+            f"items_sent={f.items_sent} skus_checked={f.skus_checked} "
+            f"stock_mismatch={len(f.stock_mismatch)}"
+        )
+        for name in (
+            "missing",
+            "non_matching",
+            "stale",
+            "pushes_duplicated",
+            "pushes_missing",
+            "wrong_numbers",
+            "url_wrong",
+            "stock_mismatch",
+        ):
+            values = getattr(f, name)
+            if values:
+                say(f"  {f.client} {name}: {', '.join(map(str, values[:10]))}")
+    say(
+        f"runs={result.runs} kills={result.kills} seconds={result.seconds:.0f} "
+        f"cycles/min={result.cycles / max(result.seconds, 1) * 60:.2f} "
+        f"failed_runs(not revoked)={result.failed_runs} store_changes={result.mutations} "
+        f"weather={result.weather} others_ok_while_revoked={result.others_ok_while_revoked}"
+    )
+    for problem in result.failures():
+        say(f"INVARIANT FAILED: {problem}")
+    say(result.summary())

@@ -1,0 +1,50 @@
+"""A short chaos run in the suite: 2 cycles of orders -> warehouse -> tracking -> stock for
+three clients, with injected faults, live store changes, SIGKILLed flow processes and a
+revoked token, then the clean operator cycle; every invariant must hold.
+
+The long version (>= 200 cycles) is `python -m bench.chaos` (docs/benchmarks.md, "Chaos run").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.chaos.__main__ import prefect_db
+from bench.chaos.run import Chaos, Options, report
+
+pytestmark = [pytest.mark.prefect, pytest.mark.timeout(480)]
+
+for _flow in ("flows.orders", "flows.tracking", "flows.stock"):
+    pytest.importorskip(_flow, reason=f"{_flow} is not on this branch yet")
+
+
+def test_short_chaos_run_keeps_every_invariant(prefect_server: None, tmp_path: Path) -> None:
+    from prefect.settings import PREFECT_API_URL
+
+    options = Options(
+        root=tmp_path,
+        cycles=2,
+        orders_per_store=120,
+        products=8,
+        kill_rate=0.2,
+        guaranteed_kills=3,
+        min_kills=3,
+        stock_every=2,
+        mutation_interval=0.5,
+        revoke_from=0.0,
+        revoke_to=0.5,
+        prefect_db=prefect_db(),
+    )
+    lines: list[str] = []
+    result = Chaos(options, str(PREFECT_API_URL.value()), say=lines.append).run()
+    report(result, say=lines.append)
+    print("\n".join(lines))
+    assert result.failures() == [], "\n".join(lines)
+    totals = result.totals()
+    assert result.kills >= 3
+    assert totals["orders"] > 100 and totals["pushes"] > 20
+    assert sum(f.skus_checked for f in result.clients) > 10
+    assert result.revoked_runs >= 2  # the revoked client's pull and push both refused
+    assert lines[-1].startswith("chaos: cycles=2 ")
