@@ -14,7 +14,8 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench.chaos.run import Chaos, Options, report
+from bench.chaos.results import report
+from bench.chaos.run import Chaos, Options
 
 
 def prefect_db() -> Path | None:

@@ -29,6 +29,7 @@ from bench.chaos.invariants import (
 )
 from bench.chaos.leaks import files_with, prefect_with, rows_with
 from bench.chaos.mutator import Mutator
+from bench.chaos.results import Result, nothing_to_do, says_403
 from bench.chaos.runner import FlowRunner, RunRecord
 from bench.chaos.warehouse import WarehouseSim
 from bench.chaos.weather import Climate, Weather
@@ -58,75 +59,6 @@ class Options:
     database_url: str | None = None
     prefect_db: Path | None = None  # Prefect's SQLite file, grepped for tokens when given
     climate: Climate = field(default_factory=Climate)
-
-
-@dataclass
-class Result:
-    cycles: int
-    kills: int
-    seconds: float
-    clients: list[ClientFigures]
-    token_leaks: list[str]
-    revoked_runs: int
-    revoked_loud: int
-    revoked_quiet: int
-    others_403: int
-    others_ok_while_revoked: dict[str, int]
-    failed_runs: dict[str, int]
-    mutations: dict[str, int]
-    weather: dict[str, int]
-    runs: int
-    min_kills: int
-
-    def totals(self) -> dict[str, int]:
-        c = self.clients
-        return {
-            "orders": sum(f.orders for f in c),
-            "missing": sum(len(f.missing) for f in c),
-            "duplicated": sum(f.duplicated for f in c),
-            "non_matching": sum(len(f.non_matching) for f in c),
-            "stale": sum(len(f.stale) for f in c),
-            "pushes": sum(f.pushes for f in c),
-            "pushes_duplicated": sum(len(f.pushes_duplicated) for f in c),
-            "pushes_missing": sum(len(f.pushes_missing) for f in c),
-            "wrong_numbers": sum(len(f.wrong_numbers) for f in c),
-            "url_wrong": sum(len(f.url_wrong) for f in c),
-            "items_sent": sum(f.items_sent for f in c),
-            "stock_mismatch": sum(len(f.stock_mismatch) for f in c),
-        }
-
-    def failures(self) -> list[str]:
-        """Every invariant that does not hold, as a sentence (empty = all hold)."""
-        problems = [
-            f"{name}={value}"
-            for name, value in self.totals().items()
-            if value and name not in ("orders", "pushes")
-        ]
-        if self.token_leaks:
-            problems.append(f"token found in: {', '.join(sorted(set(self.token_leaks))[:5])}")
-        if self.revoked_runs == 0 or self.revoked_loud != self.revoked_runs:
-            problems.append(
-                f"revoked client failed loudly in {self.revoked_loud}/{self.revoked_runs} runs"
-            )
-        if self.others_403:
-            problems.append(f"{self.others_403} runs of other clients failed with 403")
-        if any(n == 0 for n in self.others_ok_while_revoked.values()):
-            problems.append(f"other clients stalled while revoked: {self.others_ok_while_revoked}")
-        if self.kills < self.min_kills:
-            problems.append(f"only {self.kills} kills (< {self.min_kills})")
-        return problems
-
-    def summary(self) -> str:
-        t = self.totals()
-        return (
-            f"chaos: cycles={self.cycles} kills={self.kills} orders={t['orders']} "
-            f"missing={t['missing']} duplicated={t['duplicated']} "
-            f"non_matching={t['non_matching']} stale={t['stale']} pushes={t['pushes']} "
-            f"pushes_duplicated={t['pushes_duplicated']} pushes_missing={t['pushes_missing']} "
-            f"url_wrong={t['url_wrong']} stock_mismatch={t['stock_mismatch']} "
-            f"token_leaks={len(self.token_leaks)} "
-            f"revoked_loud={self.revoked_loud}/{self.revoked_runs} others_403={self.others_403}"
-        )
 
 
 class Chaos:
@@ -290,9 +222,9 @@ class Chaos:
         records = self.runner.records
         finished = [r for r in records if not r.killed]
         revoked = [r for r in finished if r.revoked]
-        loud = [r for r in revoked if r.exit_code != 0 and _says_403(r)]
+        loud = [r for r in revoked if r.exit_code != 0 and says_403(r)]
         # A tracking push with nothing to push never calls Ecwid: a clean exit is right there.
-        quiet = [r for r in revoked if r.exit_code == 0 and _nothing_to_do(r)]
+        quiet = [r for r in revoked if r.exit_code == 0 and nothing_to_do(r)]
         window = {r.cycle for r in revoked}
         others = [r for r in finished if r.client != self.o.revoke_client]
         failed: dict[str, int] = {}
@@ -309,7 +241,7 @@ class Chaos:
             revoked_runs=len(revoked),
             revoked_loud=len(loud),
             revoked_quiet=len(quiet),
-            others_403=sum(r.exit_code != 0 and _says_403(r) for r in others),
+            others_403=sum(r.exit_code != 0 and says_403(r) for r in others),
             others_ok_while_revoked={
                 code: sum(
                     r.exit_code == 0 and r.client == code and r.cycle in window for r in others
@@ -335,50 +267,3 @@ def release_lane(client: str) -> None:
 
     with get_client(sync_client=True) as prefect, contextlib.suppress(ObjectNotFound):
         prefect.delete_global_concurrency_limit_by_name(lane_name(client))
-
-
-def _nothing_to_do(record: RunRecord) -> bool:
-    return record.step == "tracking" and "nothing to do" in record.text()
-
-
-def _says_403(record: RunRecord) -> bool:
-    text = record.text()
-    return "403" in text and record.client in text
-
-
-def report(result: Result, say: Callable[[str], None] = print) -> None:
-    """Per-client figures, run facts, any failed invariant, then the summary as last line."""
-    for f in result.clients:
-        say(
-            f"{f.client}: orders={f.orders} matching_now={f.matching} quarantined={f.quarantined} "
-            f"missing={len(f.missing)} duplicated={f.duplicated} "
-            f"non_matching={len(f.non_matching)} stale={len(f.stale)} "
-            f"shipped_orders={f.shipped_orders} pushes={f.pushes} "
-            f"pushes_duplicated={len(f.pushes_duplicated)} "
-            f"pushes_missing={len(f.pushes_missing)} refused_cancelled={f.refused_cancelled} "
-            f"wrong_numbers={len(f.wrong_numbers)} url_wrong={len(f.url_wrong)} "
-            f"items_sent={f.items_sent} skus_checked={f.skus_checked} "
-            f"stock_mismatch={len(f.stock_mismatch)}"
-        )
-        for name in (
-            "missing",
-            "non_matching",
-            "stale",
-            "pushes_duplicated",
-            "pushes_missing",
-            "wrong_numbers",
-            "url_wrong",
-            "stock_mismatch",
-        ):
-            values = getattr(f, name)
-            if values:
-                say(f"  {f.client} {name}: {', '.join(map(str, values[:10]))}")
-    say(
-        f"runs={result.runs} kills={result.kills} seconds={result.seconds:.0f} "
-        f"cycles/min={result.cycles / max(result.seconds, 1) * 60:.2f} "
-        f"failed_runs(not revoked)={result.failed_runs} store_changes={result.mutations} "
-        f"weather={result.weather} others_ok_while_revoked={result.others_ok_while_revoked}"
-    )
-    for problem in result.failures():
-        say(f"INVARIANT FAILED: {problem}")
-    say(result.summary())

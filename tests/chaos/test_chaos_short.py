@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from bench.chaos.__main__ import prefect_db
-from bench.chaos.run import Chaos, Options, report
+from bench.chaos.results import report
+from bench.chaos.run import Chaos, Options
 
 pytestmark = [pytest.mark.prefect, pytest.mark.timeout(480)]
 
