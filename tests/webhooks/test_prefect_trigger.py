@@ -1,0 +1,43 @@
+"""`deployments.trigger.PrefectOrderSyncTrigger` against the session's real Prefect server."""
+
+from __future__ import annotations
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+from prefect.client.schemas.sorting import FlowRunSort
+from prefect.exceptions import ObjectNotFound
+
+from deployments.trigger import PrefectOrderSyncTrigger, deployment_name
+
+from .sync_orders_probe import sync_orders_probe
+
+pytestmark = pytest.mark.prefect
+
+
+def test_deployment_name_is_the_lowercased_client_code() -> None:
+    assert deployment_name("WebhookProbe") == "sync-orders/webhookprobe"
+
+
+def test_trigger_creates_one_scheduled_run_of_the_clients_deployment(prefect_server) -> None:
+    deployment_id = sync_orders_probe.to_deployment(
+        name="webhookprobe", parameters={"client": "WebhookProbe"}
+    ).apply()
+
+    PrefectOrderSyncTrigger().trigger("WebhookProbe")  # returns without waiting for the run
+
+    with get_client(sync_client=True) as prefect:
+        runs = prefect.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
+            sort=FlowRunSort.ID_DESC,
+            limit=10,
+        )
+    assert len(runs) == 1
+    assert runs[0].parameters == {"client": "WebhookProbe"}
+    assert runs[0].state is not None and runs[0].state.is_scheduled()
+
+
+def test_trigger_for_a_client_without_a_deployment_raises(prefect_server) -> None:
+    # the debouncer logs this; the interval schedule remains the safety net
+    with pytest.raises(ObjectNotFound):
+        PrefectOrderSyncTrigger().trigger("NoSuchClient")
