@@ -67,9 +67,11 @@ def length_unit(value: str) -> str:
 
 def to_kg(value: Decimal, unit: str) -> Decimal:
     """`value` in `unit` (any accepted spelling) as kilograms."""
-    return value * _KG_PER_UNIT[weight_unit(unit)]
+    factor = _KG_PER_UNIT.get(unit)  # already canonical: the common case, parsed requests
+    return value * (factor if factor is not None else _KG_PER_UNIT[weight_unit(unit)])
 
 
 def to_m(value: Decimal, unit: str) -> Decimal:
     """`value` in `unit` (any accepted spelling) as metres."""
-    return value * _M_PER_UNIT[length_unit(unit)]
+    factor = _M_PER_UNIT.get(unit)
+    return value * (factor if factor is not None else _M_PER_UNIT[length_unit(unit)])
