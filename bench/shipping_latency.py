@@ -1,6 +1,6 @@
 """Shipping rates endpoint under load, beside a bare FastAPI endpoint measured in the same run.
 
-Run (from the repo root): python bench/shipping_latency.py [--rate 200] [--seconds 10]
+Run (from the repo root): python bench/shipping_latency.py [--rate 100] [--seconds 10]
 Each server is uvicorn in its own subprocess on a loopback port; the load generator is this
 process. Two phases per server:
   1. fixed rate (open loop): requests are scheduled at exactly `--rate` per second over
@@ -156,7 +156,13 @@ async def fixed_rate(port: int, request: bytes, rate: float, seconds: float, con
     }
 
 
-async def throughput(port: int, request: bytes, seconds: float, conns: int) -> float:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), robust to other load on the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def throughput(port: int, request: bytes, seconds: float, conns: int) -> tuple[float, int]:
     stop = time.perf_counter() + seconds
     done = 0
 
@@ -171,7 +177,7 @@ async def throughput(port: int, request: bytes, seconds: float, conns: int) -> f
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(conns)))
-    return done / (time.perf_counter() - started)
+    return done / (time.perf_counter() - started), done
 
 
 def measure(kind: str, body: bytes, args: argparse.Namespace) -> dict:
@@ -186,9 +192,11 @@ def measure(kind: str, body: bytes, args: argparse.Namespace) -> dict:
         # warm up (imports, first-call caches) before measuring
         asyncio.run(fixed_rate(port, request, args.rate, 1.0, args.connections))
         result = asyncio.run(fixed_rate(port, request, args.rate, args.seconds, args.connections))
-        result["throughput_rps"] = asyncio.run(
+        cpu_before = cpu_seconds(server.pid)
+        result["throughput_rps"], done = asyncio.run(
             throughput(port, request, args.seconds, args.connections)
         )
+        result["cpu_us"] = (cpu_seconds(server.pid) - cpu_before) / done * 1e6
         return result
     finally:
         server.terminate()
@@ -197,7 +205,7 @@ def measure(kind: str, body: bytes, args: argparse.Namespace) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rate", type=float, default=200.0, help="fixed request rate (req/s)")
+    parser.add_argument("--rate", type=float, default=100.0, help="fixed request rate (req/s)")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--serve", choices=sorted(PATHS), help=argparse.SUPPRESS)
@@ -216,18 +224,21 @@ def main() -> None:
     results = {kind: measure(kind, body, args) for kind in ("bare", "rates")}
     print(
         f"{'endpoint':<16}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}{'rate/s':>8}"
-        f"{'errors':>8}{'max req/s':>11}"
+        f"{'errors':>8}{'max req/s':>11}{'server CPU us/req':>19}"
     )
     for kind, r in results.items():
         print(
             f"{PATHS[kind]:<16}{r['p50_ms']:>8.2f}{r['p99_ms']:>8.2f}{r['max_ms']:>8.1f}"
             f"{r['achieved_rps']:>8.0f}{r['errors']:>8}{r['throughput_rps']:>11.0f}"
+            f"{r['cpu_us']:>19.0f}"
         )
     ratio = results["rates"]["throughput_rps"] / results["bare"]["throughput_rps"]
+    cpu_ratio = results["bare"]["cpu_us"] / results["rates"]["cpu_us"]
     p99 = results["rates"]["p99_ms"]
     print(
         f"rates p99 {p99:.2f} ms (target < 20: {'met' if p99 < 20 else 'MISSED'}); "
-        f"throughput {ratio:.2f} x bare (target >= 0.5: {'met' if ratio >= 0.5 else 'MISSED'})"
+        f"throughput {ratio:.2f} x bare (target >= 0.5: {'met' if ratio >= 0.5 else 'MISSED'}); "
+        f"by server CPU per request {cpu_ratio:.2f} x bare"
     )
 
 
