@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     clients_file: Path = Field(default=Path("clients.toml"), alias="NPF_CLIENTS")
     data_dir: Path = Field(default=Path("data"), alias="NPF_DATA_DIR")
     database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    # Set to hand orders off as files in this folder instead of the npf_order tables.
+    order_outbox: Path | None = Field(default=None, alias="NPF_ORDER_OUTBOX")
     ecwid_api_url: str = Field(default=DEFAULT_ECWID_API_URL, alias="ECWID_API_URL")
     # Bound on each Ecwid request attempt (seconds); a hung request is retried after this.
     ecwid_timeout_s: float = Field(default=30.0, gt=0, alias="ECWID_TIMEOUT_S")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from npf_ecwid.cli import clients, demo, sandbox, serve, shipping, stock, tracking
+from npf_ecwid.cli import clients, demo, orders, sandbox, serve, shipping, stock, tracking
 
 app = typer.Typer(
     name="npf-ecwid",
@@ -14,6 +14,7 @@ app = typer.Typer(
 )
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(clients.app, name="clients")
+app.add_typer(orders.app, name="orders")
 app.add_typer(tracking.app, name="tracking")
 app.add_typer(stock.app, name="stock")
 app.add_typer(shipping.app, name="shipping")

@@ -1,0 +1,57 @@
+"""`npf-ecwid orders ...`: pull a client's orders now, list its quarantined orders."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+
+from npf_ecwid.config import ConfigError, get_client
+from npf_ecwid.db import get_engine
+from npf_ecwid.orders.pull import OrderPullError
+from npf_ecwid.orders.state import list_quarantine
+from npf_ecwid.settings import get_settings
+
+app = typer.Typer(help="Order pull: Ecwid orders into the warehouse.", no_args_is_help=True)
+
+ClientOption = typer.Option(..., "--client", help="Client code from the clients file.")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(1)
+
+
+@app.command()
+def pull(
+    client: str = ClientOption,
+    since: str | None = typer.Option(
+        None, help="Re-pull orders updated since this date (YYYY-MM-DD) or ISO time."
+    ),
+) -> None:
+    """Run the `sync-orders` flow once for CLIENT (uses PREFECT_API_URL's server if set)."""
+    from flows.orders import sync_orders  # Prefect is imported only when a flow runs
+
+    try:
+        summary = asyncio.run(sync_orders(client=client, since=since))
+    except (ConfigError, OrderPullError) as error:
+        raise _fail(str(error)) from None
+    for row in summary.table():
+        typer.echo(f"{row['count']:>18}: {row['orders']}")
+
+
+@app.command()
+def quarantine(client: str = ClientOption) -> None:
+    """List CLIENT's quarantined orders with the reason each was held back."""
+    settings = get_settings()
+    try:
+        get_client(settings.clients_file, client)
+    except ConfigError as error:
+        raise _fail(str(error)) from None
+    entries = list_quarantine(get_engine(settings.effective_database_url), client)
+    if not entries:
+        typer.echo(f"client {client}: no quarantined orders")
+        return
+    for entry in entries:
+        seen = entry.last_seen_at.strftime("%Y-%m-%d %H:%M UTC")
+        typer.echo(f"{entry.ecwid_order_id}\t{seen}\t{entry.reason}")

@@ -1,0 +1,157 @@
+"""The order pull's steps as plain functions (the Prefect flow only sequences them).
+
+    plan (watermark -> Ecwid query) -> fetch -> prepare (normalise, filter, validate)
+        -> OrderIntake.commit (orders + quarantine + watermark, one transaction)
+
+Incremental pull: the watermark is the latest Ecwid `updateDate` seen by a committed run,
+capped at that run's start (`next_watermark`); the next run asks for `updatedFrom =
+watermark - OVERLAP` (filters.py) because Ecwid documents no sort order and an edit can
+become visible after a later one. Re-pulled orders cost nothing: the hand-off compares
+content hashes. The watermark is only written by `OrderIntake.commit`, together with the
+orders, so a failed or killed run leaves it where it was and the next run pulls the same
+window again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from npf_ecwid.config import ClientConfig
+from npf_ecwid.ecwid.api import EcwidAPI
+from npf_ecwid.ecwid.client import OrderQuery
+from npf_ecwid.ecwid.errors import EcwidAuthError, EcwidError
+from npf_ecwid.ecwid.models import Order
+from npf_ecwid.normalise import OrderFrames, normalise_orders
+from npf_ecwid.orders.filters import ApiQuery, apply_filters
+from npf_ecwid.orders.validate import find_problems
+from npf_ecwid.warehouse.base import IntakeResult, Quarantined
+
+
+class OrderPullError(RuntimeError):
+    """A run that cannot go on; the message is one line naming the client."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    orders: list[Order]
+    currency: str | None
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+
+
+@dataclass
+class Prepared:
+    frames: OrderFrames  # valid orders to hand off
+    quarantined: list[Quarantined]
+    skipped: dict[str, str]  # ecwid_order_id -> filter reason
+    pulled: int
+
+
+@dataclass
+class PullSummary:
+    client: str
+    pulled: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    skipped_by_filter: int = 0
+    requests: int = 0
+    skip_reasons: dict[str, int] = field(default_factory=dict)
+
+    def table(self) -> list[dict[str, object]]:
+        """Rows for the run's table artifact."""
+        counts = ("pulled", "new", "updated", "unchanged", "quarantined", "skipped_by_filter")
+        return [{"count": name.replace("_", " "), "orders": getattr(self, name)} for name in counts]
+
+
+def parse_since(value: str, zone: str) -> datetime:
+    """`--since`: a date (local midnight in the client's zone) or an ISO datetime (naive =
+    the client's zone)."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise OrderPullError(
+            f"--since {value!r} is not a date (YYYY-MM-DD) or ISO datetime"
+        ) from None
+    if len(value) <= 10:
+        parsed = datetime.combine(date.fromisoformat(value), time(0))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo(zone))
+    return parsed.astimezone(UTC)
+
+
+async def fetch_orders(client: ClientConfig, ecwid: EcwidAPI, query: ApiQuery) -> Fetched:
+    """The store's currency and every order matching `query` (pages fetched concurrently
+    within the token's rate limit by the client). Ecwid errors become one-line
+    `OrderPullError`s naming the client; a rejected token fails at the first call."""
+    try:
+        profile = await ecwid.get_profile()
+        orders = await ecwid.search_orders(OrderQuery(**query.as_kwargs()))
+    except EcwidAuthError as error:
+        status = error.status or "auth"
+        raise OrderPullError(f"client {client.code}: Ecwid rejected the token ({status})") from None
+    except EcwidError as error:
+        raise OrderPullError(f"client {client.code}: {error}") from None
+    units = profile.formats_and_units
+    stats = ecwid.stats
+    return Fetched(
+        orders,
+        units.currency if units else None,
+        stats.requests,
+        stats.retries,
+        stats.rate_limited,
+    )
+
+
+def prepare(
+    client: ClientConfig,
+    orders: Sequence[Order],
+    handed_off: set[str],
+    currency: str | None = None,
+) -> Prepared:
+    """Normalise, filter (already handed-off orders always pass) and validate; invalid
+    orders become quarantine entries carrying their JSON, the rest of the batch proceeds."""
+    frames = normalise_orders(orders, currency)
+    filtered = apply_filters(client, frames, handed_off)
+    problems = find_problems(filtered.kept)
+    by_id = {order.id: order for order in orders}
+    quarantined = [
+        Quarantined(
+            order_id,
+            reason,
+            by_id[order_id].model_dump_json(by_alias=True, exclude_none=True),
+            by_id[order_id].updated_at,
+        )
+        for order_id, reason in problems.items()
+    ]
+    return Prepared(filtered.kept.without(problems), quarantined, filtered.skipped, len(frames))
+
+
+def next_watermark(orders: Sequence[Order], run_at: datetime) -> datetime | None:
+    """min(run start, latest `updateDate` pulled); None when nothing was pulled (keep)."""
+    stamps = [order.updated_at for order in orders if order.updated_at is not None]
+    return min(max(stamps), run_at) if stamps else None
+
+
+def summarise(
+    client: ClientConfig, fetched: Fetched, prepared: Prepared, result: IntakeResult
+) -> PullSummary:
+    reasons: dict[str, int] = {}
+    for reason in prepared.skipped.values():
+        reasons[reason] = reasons.get(reason, 0) + 1
+    return PullSummary(
+        client=client.code,
+        pulled=prepared.pulled,
+        new=result.new,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        quarantined=result.quarantined,
+        skipped_by_filter=len(prepared.skipped),
+        requests=fetched.requests,
+        skip_reasons=reasons,
+    )

@@ -1,0 +1,101 @@
+"""Prefect tasks of the order pull: each wraps one I/O step or one pure step of
+`npf_ecwid.orders.pull`.
+
+Retries: the Ecwid fetch has NO task retries on purpose. The client already retries 429/5xx/
+timeouts with jittered backoff under the token's rate limit; stacking Prefect retries on top
+would multiply requests during an outage (6 x N attempts) and turn a bad token (403, never
+retried by the client) into a retry storm. A storm that outlasts the client's retries fails
+the run; the next scheduled run starts again from the unchanged watermark. The database
+steps do retry (twice, with backoff): they are idempotent (reads, and an all-or-nothing upsert
+keyed on the order id) and a database restart or lock timeout is worth a second try.
+
+`cache_policy=NO_CACHE`: the inputs are whole order batches; hashing them for a cache key
+would cost more than the step.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from npf_ecwid.config import ClientConfig
+from npf_ecwid.ecwid.factory import open_ecwid
+from npf_ecwid.ecwid.models import Order
+from npf_ecwid.orders.filters import ApiQuery, plan_query
+from npf_ecwid.orders.intake import open_intake
+from npf_ecwid.orders.pull import Fetched, Prepared, fetch_orders, next_watermark, prepare
+from npf_ecwid.warehouse.base import IntakeBatch, IntakeResult
+from tasks.secrets import load_prefect_secret
+
+DB_RETRIES = {"retries": 2, "retry_delay_seconds": [2, 10], "cache_policy": NO_CACHE}
+
+
+@task(name="plan-pull", **DB_RETRIES)
+def plan_pull(client: ClientConfig, since: datetime | None) -> ApiQuery:
+    """The Ecwid query for this run, from the stored watermark."""
+    query = plan_query(client, open_intake().watermark(client.code), since)
+    get_run_logger().info("client %s: query %s", client.code, query)
+    return query
+
+
+@task(name="fetch-orders", cache_policy=NO_CACHE)
+async def fetch(client: ClientConfig, query: ApiQuery) -> Fetched:
+    """Every order Ecwid has for `query` (no task retries: see the module docstring)."""
+    async with open_ecwid(client, load_secret=load_prefect_secret) as ecwid:
+        fetched = await fetch_orders(client, ecwid, query)
+    get_run_logger().info(
+        "client %s: pulled %d orders in %d requests (%d retries, %d x 429)",
+        client.code,
+        len(fetched.orders),
+        fetched.requests,
+        fetched.retries,
+        fetched.rate_limited,
+    )
+    return fetched
+
+
+@task(name="find-handed-off", **DB_RETRIES)
+def find_handed_off(client: ClientConfig, orders: list[Order]) -> set[str]:
+    return open_intake().handed_off(client.code, [order.id for order in orders])
+
+
+@task(name="prepare-orders", cache_policy=NO_CACHE)
+def prepare_orders(client: ClientConfig, fetched: Fetched, handed_off: set[str]) -> Prepared:
+    """Normalise, filter and validate (pure)."""
+    prepared = prepare(client, fetched.orders, handed_off, fetched.currency)
+    logger = get_run_logger()
+    for entry in prepared.quarantined:
+        logger.warning(
+            "client %s: quarantined %s: %s", client.code, entry.ecwid_order_id, entry.reason
+        )
+    return prepared
+
+
+@task(name="hand-off-orders", **DB_RETRIES)
+def hand_off(
+    client: ClientConfig, fetched: Fetched, prepared: Prepared, run_at: datetime
+) -> IntakeResult:
+    """Commit new/changed orders, quarantine and the watermark advance in one transaction."""
+    batch = IntakeBatch(
+        client.code,
+        prepared.frames,
+        prepared.quarantined,
+        next_watermark(fetched.orders, run_at),
+        run_at,
+    )
+    result = open_intake().commit(batch)
+    logger = get_run_logger()
+    for order in result.handed_off:
+        logger.info(
+            "client %s: handed off %s (%s): %d lines, payment %s, fulfilment %s%s",
+            client.code,
+            order.order_ref,
+            order.change,
+            order.lines,
+            order.payment_status,
+            order.fulfillment_status,
+            ", CANCELLED" if order.cancelled else "",
+        )
+    return result
