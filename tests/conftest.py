@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-pytest_plugins = ["tests.postgres"]
+pytest_plugins = ["tests.postgres", "tests.orders.served"]
 
 
 @pytest.fixture(scope="session")

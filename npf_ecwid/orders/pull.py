@@ -92,11 +92,8 @@ async def fetch_orders(client: ClientConfig, ecwid: EcwidAPI, query: ApiQuery) -
     try:
         profile = await ecwid.get_profile()
         orders = await ecwid.search_orders(OrderQuery(**query.as_kwargs()))
-    except EcwidAuthError as error:
-        status = error.status or "auth"
-        raise OrderPullError(f"client {client.code}: Ecwid rejected the token ({status})") from None
-    except EcwidError as error:
-        raise OrderPullError(f"client {client.code}: {error}") from None
+    except (EcwidError, ExceptionGroup) as raised:
+        raise _pull_error(client, raised) from None
     units = profile.formats_and_units
     stats = ecwid.stats
     return Fetched(
@@ -106,6 +103,19 @@ async def fetch_orders(client: ClientConfig, ecwid: EcwidAPI, query: ApiQuery) -
         stats.retries,
         stats.rate_limited,
     )
+
+
+def _pull_error(client: ClientConfig, raised: Exception) -> OrderPullError:
+    """One line naming the client. Concurrent page fetches may raise an `ExceptionGroup`;
+    the first Ecwid error in it is the reason."""
+    error: BaseException = raised
+    while isinstance(error, BaseExceptionGroup):
+        error = error.exceptions[0]
+    if isinstance(error, EcwidAuthError):
+        return OrderPullError(f"client {client.code}: Ecwid rejected the token ({error.status})")
+    if not isinstance(error, EcwidError):
+        raise raised
+    return OrderPullError(f"client {client.code}: {error}")
 
 
 def prepare(

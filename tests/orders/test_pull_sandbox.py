@@ -1,0 +1,122 @@
+"""The pull's library steps against the sandbox over real HTTP (no Prefect): each filter,
+what is pushed to Ecwid, paging across 250+ orders, the watermark."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from npf_ecwid.config import get_client
+from npf_ecwid.ecwid.factory import open_ecwid
+from npf_ecwid.orders.filters import plan_query, start_instant
+from npf_ecwid.orders.pull import fetch_orders, next_watermark, prepare
+from npf_ecwid.settings import get_settings
+from tests.orders.served import PullEnv, expected_ids
+
+CANCELLED = {"CANCELLED", "REFUNDED"}
+
+
+def ships(order: dict[str, Any]) -> bool:
+    """Has a line the warehouse must ship (the sandbox's own JSON)."""
+    return any(
+        i.get("isShippingRequired", True) is not False and not i.get("digital")
+        for i in order["items"]
+    )
+
+
+def finished(order: dict[str, Any]) -> bool:
+    return order["paymentStatus"] != "INCOMPLETE" and ships(order)
+
+
+async def pull(env: PullEnv, watermark: datetime | None = None, handed_off=frozenset()):
+    client = get_client(get_settings().clients_file, "ACME")
+    query = plan_query(client, watermark)
+    async with open_ecwid(client) as ecwid:
+        fetched = await fetch_orders(client, ecwid, query)
+    prepared = prepare(client, fetched.orders, set(handed_off), fetched.currency)
+    kept = sorted(prepared.frames.orders["ecwid_order_id"])
+    quarantined = sorted(q.ecwid_order_id for q in prepared.quarantined)
+    return query, fetched, prepared, sorted(kept + quarantined)
+
+
+async def test_no_filters_pages_through_every_order(orders_env):
+    _, fetched, prepared, ids = await pull(orders_env)
+    assert ids == expected_ids(orders_env.store, finished)
+    assert len(ids) > 250  # several pages of 100
+    assert len({o.id for o in fetched.orders}) == len(fetched.orders)
+    assert orders_env.sandbox.count(status=200, path_prefix="/orders") >= 4
+    assert fetched.currency == "AUD"
+    assert prepared.frames.lines["sku"].notna().all()
+
+
+async def test_prefix_filter_keeps_only_prefixed_ids(orders_env):
+    orders_env.configure(order_prefix="ACME-")
+    _, _, prepared, ids = await pull(orders_env)
+    expected = expected_ids(orders_env.store, lambda o: finished(o) and o["id"].startswith("ACME-"))
+    assert ids == expected and 0 < len(expected) < len(expected_ids(orders_env.store, finished))
+    assert "id lacks prefix 'ACME-'" in prepared.skipped.values()
+
+
+async def test_start_date_is_pushed_to_ecwid(orders_env):
+    start = (datetime.now(UTC) - timedelta(days=30)).date()
+    orders_env.configure(order_start_date=start.isoformat(), timezone="Australia/Melbourne")
+    query, fetched, _, ids = await pull(orders_env)
+    since = start_instant(start, "Australia/Melbourne").timestamp()
+    assert query.created_from is not None
+    assert ids == expected_ids(
+        orders_env.store, lambda o: finished(o) and o["createTimestamp"] >= since
+    )
+    assert all(o.create_timestamp >= since for o in fetched.orders)  # filtered by Ecwid
+
+
+async def test_country_filter_and_pickups(orders_env):
+    orders_env.configure(countries=["NZ", "GB"])
+    _, _, prepared, ids = await pull(orders_env)
+
+    def keep(o: dict[str, Any]) -> bool:
+        pickup = o["shippingOption"].get("isPickup")
+        return finished(o) and (pickup or o["shippingPerson"].get("countryCode") in {"NZ", "GB"})
+
+    assert ids == expected_ids(orders_env.store, keep)
+    orders = prepared.frames.orders
+    assert set(orders.loc[~orders["is_pickup"], "country"]) == {"NZ", "GB"}
+    assert orders["is_pickup"].any()  # pickups pass a country filter (documented)
+
+
+async def test_status_filters_pushed_on_first_backfill_only(orders_env):
+    orders_env.configure(payment_statuses=["PAID"], fulfillment_statuses=["AWAITING_PROCESSING"])
+    query, fetched, _, ids = await pull(orders_env)
+
+    def keep(o: dict[str, Any]) -> bool:
+        statuses = (o["paymentStatus"], o["fulfillmentStatus"])
+        return ships(o) and statuses == ("PAID", "AWAITING_PROCESSING")
+
+    assert ids == expected_ids(orders_env.store, keep)
+    assert {(o.payment_status, o.fulfillment_status) for o in fetched.orders} == {
+        ("PAID", "AWAITING_PROCESSING")
+    }  # Ecwid did the filtering
+    mark = next_watermark(fetched.orders, datetime.now(UTC))
+    query, fetched, _, _ = await pull(orders_env, watermark=mark, handed_off=ids)
+    assert query.payment_statuses == () and query.updated_from == mark - timedelta(minutes=10)
+
+
+async def test_handed_off_order_that_stopped_matching_is_still_pulled(orders_env):
+    orders_env.configure(payment_statuses=["PAID"])
+    _, fetched, _, ids = await pull(orders_env)
+    mark = next_watermark(fetched.orders, datetime.now(UTC))
+    refunded = ids[0]
+    orders_env.store.edit_order(refunded, {"paymentStatus": "REFUNDED"})
+    _, fetched, prepared, _ = await pull(orders_env, watermark=mark, handed_off=ids)
+    orders = prepared.frames.orders.set_index("ecwid_order_id")
+    assert orders.at[refunded, "payment_status"] == "REFUNDED"
+    assert bool(orders.at[refunded, "is_cancelled"])
+    assert len(fetched.orders) < 50  # only the overlap window and the edit, not a backfill
+
+
+async def test_watermark_is_latest_update_capped_at_run_start(orders_env):
+    _, fetched, _, _ = await pull(orders_env)
+    latest = max(o.updated_at for o in fetched.orders)
+    assert next_watermark(fetched.orders, datetime.now(UTC) + timedelta(days=1)) == latest
+    cap = latest - timedelta(hours=1)
+    assert next_watermark(fetched.orders, cap) == cap
+    assert next_watermark([], cap) is None
