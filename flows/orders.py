@@ -21,21 +21,21 @@ from tasks.orders import fetch, find_handed_off, hand_off, plan_pull, prepare_or
 
 
 @flow(name="sync-orders", flow_run_name="sync-orders-{client}")
-async def sync_orders(client: str, since: str | None = None) -> PullSummary:
+def sync_orders(client: str, since: str | None = None) -> PullSummary:
     """Pull `client`'s new and changed orders (`since`: re-pull orders updated since that
     date/ISO time; the watermark never moves back)."""
     config = get_client(get_settings().clients_file, client)
     run_at = datetime.now(UTC)
     start = parse_since(since, config.timezone) if since else None
     query = plan_pull(config, start)
-    fetched = await fetch(config, query)
+    fetched = fetch(config, query)
     # quote(): Prefect would otherwise walk every order object of a big batch, field by
     # field, looking for futures (measured: 15 s per 10,000 orders); the tasks get the values.
     handed_off = find_handed_off(config, quote(fetched.orders))
     prepared = prepare_orders(config, quote(fetched), quote(handed_off))
     result = hand_off(config, quote(fetched), quote(prepared), run_at)
     summary = summarise(config, fetched, prepared, result)
-    await create_table_artifact(
+    create_table_artifact(
         key=f"sync-orders-{config.code.lower().replace('_', '-')}",
         table=summary.table(),
         description=f"Order pull for client {config.code}",

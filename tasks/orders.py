@@ -15,6 +15,7 @@ would cost more than the step.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from prefect import get_run_logger, task
@@ -40,11 +41,18 @@ def plan_pull(client: ClientConfig, since: datetime | None) -> ApiQuery:
     return query
 
 
-@task(name="fetch-orders", cache_policy=NO_CACHE)
-async def fetch(client: ClientConfig, query: ApiQuery) -> Fetched:
-    """Every order Ecwid has for `query` (no task retries: see the module docstring)."""
+async def _fetch(client: ClientConfig, query: ApiQuery) -> Fetched:
     async with open_ecwid(client, load_secret=load_prefect_secret) as ecwid:
-        fetched = await fetch_orders(client, ecwid, query)
+        return await fetch_orders(client, ecwid, query)
+
+
+@task(name="fetch-orders", cache_policy=NO_CACHE)
+def fetch(client: ClientConfig, query: ApiQuery) -> Fetched:
+    """Every order Ecwid has for `query` (no task retries: see the module docstring).
+
+    A sync task owning its event loop, so `sync_orders` stays a sync flow that other sync
+    flows (the stock sync's final pull) can call as a subflow."""
+    fetched = asyncio.run(_fetch(client, query))
     get_run_logger().info(
         "client %s: pulled %d orders in %d requests (%d retries, %d x 429)",
         client.code,

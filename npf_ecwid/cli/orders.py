@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import typer
 
 from npf_ecwid.config import ConfigError, get_client
@@ -33,7 +31,7 @@ def pull(
     from flows.orders import sync_orders  # Prefect is imported only when a flow runs
 
     try:
-        summary = asyncio.run(sync_orders(client=client, since=since))
+        summary = sync_orders(client=client, since=since)
     except (ConfigError, OrderPullError) as error:
         raise _fail(str(error)) from None
     for row in summary.table():

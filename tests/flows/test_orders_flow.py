@@ -4,10 +4,11 @@ HTTP, real SQLite/PostgreSQL. Re-runs, changes after hand-off, quarantine, a bad
 
 from __future__ import annotations
 
-import asyncio
 import json
 import signal
+import subprocess
 import sys
+import threading
 from datetime import UTC, datetime
 
 import httpx
@@ -53,9 +54,9 @@ def no_backoff(monkeypatch):
     monkeypatch.setattr("tenacity.wait.random.uniform", lambda low, high: low)
 
 
-async def test_first_run_hands_off_every_order_once_and_rerun_changes_nothing(orders_env):
+def test_first_run_hands_off_every_order_once_and_rerun_changes_nothing(orders_env):
     expected = expected_ids(orders_env.store, finished)
-    first = await sync_orders(client="ACME")
+    first = sync_orders(client="ACME")
     assert orders_env.order_ids() == expected
     assert (first.new, first.updated, first.quarantined) == (len(expected), 0, 0)
     assert first.pulled == first.new + first.skipped_by_filter > first.new  # digital-only
@@ -64,15 +65,15 @@ async def test_first_run_hands_off_every_order_once_and_rerun_changes_nothing(or
     mark = watermark(orders_env)
     assert mark is not None and mark <= datetime.now(UTC)
 
-    second = await sync_orders(client="ACME")
+    second = sync_orders(client="ACME")
     assert (second.new, second.updated) == (0, 0)
     assert orders_env.order_ids() == expected  # no duplicates (the key would refuse them anyway)
     assert orders_env.rows("SELECT count(*) FROM npf_order_line")[0][0] == lines
     assert orders_env.rows("SELECT max(revision) FROM npf_order") == [(1,)]
 
     # The Prefect REST API directly (this client version's read_artifacts sends null filters).
-    async with httpx.AsyncClient(base_url=PREFECT_API_URL.value()) as api:
-        response = await api.post(
+    with httpx.Client(base_url=PREFECT_API_URL.value()) as api:
+        response = api.post(
             "/artifacts/filter",
             json={"artifacts": {"key": {"any_": ["sync-orders-acme"]}}, "sort": "CREATED_DESC"},
         )
@@ -82,8 +83,8 @@ async def test_first_run_hands_off_every_order_once_and_rerun_changes_nothing(or
     assert {"count": "new", "orders": len(expected)} in json.loads(artifacts[1]["data"])
 
 
-async def test_changes_after_hand_off_update_rows_and_tracking_echo_does_not(orders_env):
-    await sync_orders(client="ACME")
+def test_changes_after_hand_off_update_rows_and_tracking_echo_does_not(orders_env):
+    sync_orders(client="ACME")
     refunded, moved, shipped = paid_shipping_orders(orders_env)[:3]
     orders_env.store.edit_order(refunded, {"paymentStatus": "REFUNDED"})
     person = dict(orders_env.store.get_order(moved)["shippingPerson"] or {})
@@ -100,7 +101,7 @@ async def test_changes_after_hand_off_update_rows_and_tracking_echo_does_not(ord
     )
     # what our own tracking push does: only fulfilment status + tracking number move
     orders_env.store.update_order(shipped, {"fulfillmentStatus": "SHIPPED", "trackingNumber": "T1"})
-    summary = await sync_orders(client="ACME")
+    summary = sync_orders(client="ACME")
     assert summary.updated == 2 and summary.new == 0
     rows = {
         r[0]: r[1:]
@@ -114,11 +115,11 @@ async def test_changes_after_hand_off_update_rows_and_tracking_echo_does_not(ord
     assert rows[shipped][:2] == (1, False) and rows[shipped][3] == "SHIPPED"
 
 
-async def test_quarantine_keeps_bad_orders_out_and_lets_the_rest_through(orders_env):
-    await sync_orders(client="ACME")
+def test_quarantine_keeps_bad_orders_out_and_lets_the_rest_through(orders_env):
+    sync_orders(client="ACME")
     good = orders_env.store.add_order()
     no_sku = orders_env.store.add_order(items=[{**good["items"][0], "sku": "", "id": 1}])
-    summary = await sync_orders(client="ACME")
+    summary = sync_orders(client="ACME")
     assert (summary.new, summary.quarantined) == (1, 1)
     assert good["id"] in orders_env.order_ids() and no_sku["id"] not in orders_env.order_ids()
 
@@ -127,22 +128,19 @@ async def test_quarantine_keeps_bad_orders_out_and_lets_the_rest_through(orders_
     assert no_sku["id"] in result.output and "no SKU on a shippable line" in result.output
 
     orders_env.store.edit_order(no_sku["id"], {"items": [good["items"][0]]})  # merchant fixes it
-    summary = await sync_orders(client="ACME")
+    summary = sync_orders(client="ACME")
     assert summary.new == 1 and no_sku["id"] in orders_env.order_ids()
     result = CliRunner().invoke(app, ["orders", "quarantine", "--client", "ACME"])
     assert "no quarantined orders" in result.output
 
 
-async def test_rejected_token_fails_fast_without_retries(orders_env):
+def test_rejected_token_fails_fast_without_retries(orders_env):
     orders_env.sandbox.revoke_token(TOKEN)
     with pytest.raises(OrderPullError, match=r"^client ACME: Ecwid rejected the token \(403\)$"):
-        await sync_orders(client="ACME")
+        sync_orders(client="ACME")
     assert orders_env.sandbox.count(status=403) == 1
     assert orders_env.rows("SELECT count(*) FROM npf_order") == [(0,)]
-    # the CLI runs the flow with asyncio.run, so off this test's event loop
-    result = await asyncio.to_thread(
-        CliRunner().invoke, app, ["orders", "pull", "--client", "ACME"]
-    )
+    result = CliRunner().invoke(app, ["orders", "pull", "--client", "ACME"])
     assert result.exit_code == 1, result.exception
     assert result.output.strip().splitlines()[-1] == (
         "error: client ACME: Ecwid rejected the token (403)"
@@ -150,10 +148,10 @@ async def test_rejected_token_fails_fast_without_retries(orders_env):
     assert TOKEN not in result.output
 
 
-async def test_transient_5xx_is_ridden_out(orders_env, monkeypatch):
+def test_transient_5xx_is_ridden_out(orders_env, monkeypatch):
     no_backoff(monkeypatch)
     orders_env.sandbox.faults.fail_rate = 0.5  # the sandbox's fault dice are seeded
-    await sync_orders(client="ACME")
+    sync_orders(client="ACME")
     assert orders_env.order_ids() == expected_ids(orders_env.store, finished)
     assert (
         orders_env.sandbox.count(status=500)
@@ -163,58 +161,58 @@ async def test_transient_5xx_is_ridden_out(orders_env, monkeypatch):
     )
 
 
-async def test_5xx_storm_mid_pagination_commits_nothing(orders_env, monkeypatch):
+def test_5xx_storm_mid_pagination_commits_nothing(orders_env, monkeypatch):
     no_backoff(monkeypatch)
-    await sync_orders(client="ACME")
+    sync_orders(client="ACME")
     before, mark = orders_env.order_ids(), watermark(orders_env)
     added = [orders_env.store.add_order() for _ in range(150)]  # two pages in the next window
     orders_env.sandbox.faults.latency_ms = 150
 
-    async def storm_after_first_page() -> None:
-        await asyncio.to_thread(
-            orders_env.wait_for_requests,
-            orders_env.sandbox.count(status=200, path_prefix="/orders") + 1,
-        )
+    first_page = orders_env.sandbox.count(status=200, path_prefix="/orders") + 1
+
+    def storm_after_first_page() -> None:
+        orders_env.wait_for_requests(first_page)
         orders_env.sandbox.faults.fail_rate = 1.0
 
-    storm = asyncio.create_task(storm_after_first_page())
+    storm = threading.Thread(target=storm_after_first_page)
+    storm.start()
     with pytest.raises(OrderPullError, match=r"^client ACME: .*5\d\d"):
-        await sync_orders(client="ACME")
-    await storm
+        sync_orders(client="ACME")
+    storm.join()
     assert orders_env.order_ids() == before
     assert watermark(orders_env) == mark
 
     orders_env.sandbox.faults.fail_rate = 0.0
     orders_env.sandbox.faults.latency_ms = 0
-    summary = await sync_orders(client="ACME")
+    summary = sync_orders(client="ACME")
     assert summary.new == sum(finished(o) for o in added)
     assert orders_env.order_ids() == expected_ids(orders_env.store, finished)
 
 
-async def test_killed_mid_run_then_rerun_has_every_order_exactly_once(orders_env):
-    await sync_orders(client="ACME")
+def test_killed_mid_run_then_rerun_has_every_order_exactly_once(orders_env):
+    sync_orders(client="ACME")
     before, mark = orders_env.order_ids(), watermark(orders_env)
     added = [orders_env.store.add_order() for _ in range(220)]
     cancelled = paid_shipping_orders(orders_env)[0]
     orders_env.store.edit_order(cancelled, {"paymentStatus": "CANCELLED"})
     orders_env.sandbox.faults.latency_ms = 400
     seen = orders_env.sandbox.count(status=200, path_prefix="/orders")
-    process = await asyncio.create_subprocess_exec(
-        *[sys.executable, "-m", "npf_ecwid.cli", "orders", "pull", "--client", "ACME"],
+    process = subprocess.Popen(
+        [sys.executable, "-m", "npf_ecwid.cli", "orders", "pull", "--client", "ACME"],
         env={**orders_env.env(), "PREFECT_API_URL": PREFECT_API_URL.value()},
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
-        await asyncio.to_thread(orders_env.wait_for_requests, seen + 1, "/orders", 120)
+        orders_env.wait_for_requests(seen + 1, "/orders", 120)
         process.send_signal(signal.SIGKILL)  # after its first page, before the rest
     finally:
-        await asyncio.wait_for(process.wait(), 30)
+        process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
     assert orders_env.order_ids() == before and watermark(orders_env) == mark
 
     orders_env.sandbox.faults.latency_ms = 0
-    summary = await sync_orders(client="ACME")
+    summary = sync_orders(client="ACME")
     assert (summary.new, summary.updated) == (sum(finished(o) for o in added), 1)
     ids = orders_env.rows("SELECT ecwid_order_id FROM npf_order")
     assert sorted(i for (i,) in ids) == expected_ids(orders_env.store, finished)
@@ -225,10 +223,10 @@ async def test_killed_mid_run_then_rerun_has_every_order_exactly_once(orders_env
 
 
 @pytest.mark.postgres
-async def test_postgres(orders_env, postgres_url, monkeypatch):
+def test_postgres(orders_env, postgres_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", postgres_url)
     orders_env.database_url = postgres_url
-    await sync_orders(client="ACME")
-    await sync_orders(client="ACME")
+    sync_orders(client="ACME")
+    sync_orders(client="ACME")
     assert orders_env.order_ids() == expected_ids(orders_env.store, finished)
     assert orders_env.rows("SELECT max(revision) FROM npf_order") == [(1,)]
