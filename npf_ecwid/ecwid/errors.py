@@ -1,14 +1,12 @@
 """Typed errors for Ecwid API calls.
 
 Every error carries what Ecwid said (`status`, `error_code`, `error_message`) and a one-line
-message a flow can show as is. Messages never contain the token: they are built from the
-request's path and Ecwid's own error text only, and `scrub` masks the token in anything that
-echoes a request back.
+message a flow can show as is. Messages never contain the token: they are built only from
+what was asked for (`order ACME-X8UYE`), the status and Ecwid's own error text, never from
+the request's headers.
 """
 
 from __future__ import annotations
-
-from pydantic import SecretStr
 
 
 class EcwidError(Exception):
@@ -66,11 +64,3 @@ class EcwidWriteUncertain(EcwidError):
     (read timeout, dropped connection, 5xx). Re-sending could apply the delta twice, so the
     caller must re-read the current quantity and decide afresh.
     """
-
-
-def scrub(text: str, token: SecretStr | None) -> str:
-    """`text` with the token's value masked (defence in depth for echoed request text)."""
-    if token is None:
-        return text
-    value = token.get_secret_value()
-    return text.replace(value, "***") if value else text
