@@ -54,9 +54,10 @@ class Result:
         ]
         if self.token_leaks:
             problems.append(f"token found in: {', '.join(sorted(set(self.token_leaks))[:5])}")
-        if self.revoked_runs == 0 or self.revoked_loud != self.revoked_runs:
+        if self.revoked_loud == 0 or self.revoked_loud + self.revoked_quiet != self.revoked_runs:
             problems.append(
-                f"revoked client failed loudly in {self.revoked_loud}/{self.revoked_runs} runs"
+                f"revoked client: {self.revoked_loud} of {self.revoked_runs} runs failed with the "
+                f"403 message, {self.revoked_quiet} had nothing to do (the rest neither)"
             )
         if self.others_403:
             problems.append(f"{self.others_403} runs of other clients failed with 403")
@@ -75,7 +76,8 @@ class Result:
             f"pushes_duplicated={t['pushes_duplicated']} pushes_missing={t['pushes_missing']} "
             f"url_wrong={t['url_wrong']} stock_mismatch={t['stock_mismatch']} "
             f"token_leaks={len(self.token_leaks)} "
-            f"revoked_loud={self.revoked_loud}/{self.revoked_runs} others_403={self.others_403}"
+            f"revoked_loud={self.revoked_loud}/{self.revoked_runs - self.revoked_quiet} "
+            f"others_403={self.others_403}"
         )
 
 
