@@ -114,8 +114,8 @@ class Chaos:
         run("tracking")
         stock = self.world.spec(code).stock_mode != "off"
         if stock and (final or cycle % self.o.stock_every == self.o.stock_every - 1):
-            run("stock")
-        if final:
+            run("stock")  # its own final order pull sees the SHIPPED statuses just pushed
+        elif final:
             run("orders")
 
     def _toggle_revocation(self, cycle: int) -> None:

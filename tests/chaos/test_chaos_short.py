@@ -1,4 +1,4 @@
-"""A short chaos run in the suite: 2 cycles of orders -> warehouse -> tracking -> stock for
+"""A short chaos run in the suite: 1 cycle of orders -> warehouse -> tracking -> stock for
 three clients, with injected faults, live store changes, SIGKILLed flow processes and a
 revoked token, then the clean operator cycle; every invariant must hold.
 
@@ -15,7 +15,7 @@ from bench.chaos.__main__ import prefect_db
 from bench.chaos.results import report
 from bench.chaos.run import Chaos, Options
 
-pytestmark = [pytest.mark.prefect, pytest.mark.timeout(480)]
+pytestmark = [pytest.mark.prefect, pytest.mark.timeout(900)]
 
 for _flow in ("flows.orders", "flows.tracking", "flows.stock"):
     pytest.importorskip(_flow, reason=f"{_flow} is not on this branch yet")
@@ -26,16 +26,16 @@ def test_short_chaos_run_keeps_every_invariant(prefect_server: None, tmp_path: P
 
     options = Options(
         root=tmp_path,
-        cycles=2,
-        orders_per_store=120,
-        products=8,
+        cycles=1,
+        orders_per_store=80,
+        products=6,
         kill_rate=0.2,
         guaranteed_kills=3,
         min_kills=3,
-        stock_every=2,
+        stock_every=1,
         mutation_interval=0.5,
         revoke_from=0.0,
-        revoke_to=0.5,
+        revoke_to=1.0,  # BETA's token is revoked for the chaos cycle, back for the clean one
         prefect_db=prefect_db(),
     )
     lines: list[str] = []
@@ -45,7 +45,7 @@ def test_short_chaos_run_keeps_every_invariant(prefect_server: None, tmp_path: P
     assert result.failures() == [], "\n".join(lines)
     totals = result.totals()
     assert result.kills >= 3
-    assert totals["orders"] > 100 and totals["pushes"] > 20
+    assert totals["orders"] > 50 and totals["pushes"] > 20
     assert sum(f.skus_checked for f in result.clients) > 10
-    assert result.revoked_runs >= 2  # the revoked client's pull and push both refused
-    assert lines[-1].startswith("chaos: cycles=2 ")
+    assert result.revoked_loud >= 2  # the revoked client's pull and stock sync both refused
+    assert lines[-1].startswith("chaos: cycles=1 ")
