@@ -131,13 +131,22 @@ class EcwidClient(EcwidSession):
         response = await self.call("GET", f"/orders/{_seg(order_id)}", what=what)
         return parse(Order, response, what)
 
-    async def update_order(self, order_id: str, update: OrderUpdate) -> UpdateResult:
+    async def update_order(
+        self, order_id: str, update: OrderUpdate, *, blind_retry: bool = True
+    ) -> UpdateResult:
         """Partial `PUT /orders/{id}` (never `items`; see `OrderUpdate`). Absolute fields, so a
-        retry after a lost answer is harmless. Ecwid may email the customer on SHIPPED/tracking
-        unless `disable_all_customer_notifications` is set."""
+        retry after a lost answer does no harm to the order, but it is a second write (and
+        updateDate bump) in Ecwid: with `blind_retry=False` an answer that may hide an applied
+        write (5xx, timeout, dropped connection) raises `EcwidWriteUncertain` instead, so the
+        caller can read the order back before sending again. Ecwid may email the customer on
+        SHIPPED/tracking unless `disable_all_customer_notifications` is set."""
         what = f"order {order_id}"
         response = await self.call(
-            "PUT", f"/orders/{_seg(order_id)}", what=what, json=update.to_body()
+            "PUT",
+            f"/orders/{_seg(order_id)}",
+            what=what,
+            json=update.to_body(),
+            idempotent=blind_retry,
         )
         return parse(UpdateResult, response, what)
 

@@ -5,7 +5,9 @@ Exactly-once, as Ecwid's write log sees it, rests on three things:
    run killed mid-batch keeps everything confirmed so far;
 2. every planned order is read from Ecwid before any PUT (`decide`): numbers already there mean
    a PUT from a killed run landed, and the order is recorded `already_shipped` with no PUT;
-3. the client retries a PUT only with the same absolute body (idempotent in Ecwid).
+3. a PUT is never retried blindly: after an answer that may hide an applied write (5xx,
+   timeout, dropped connection) the order is read back and the PUT is sent again only if our
+   numbers are not there (`put_checked`), so a lost answer never becomes a second write.
 Two runs for one client at the same moment could both PUT; deployments run one at a time
 (a per-deployment concurrency limit of 1).
 
@@ -27,9 +29,10 @@ from npf_ecwid.ecwid.errors import (
     EcwidBadRequest,
     EcwidError,
     EcwidNotFound,
+    EcwidWriteUncertain,
 )
-from npf_ecwid.ecwid.models import Order
-from npf_ecwid.tracking.decide import AlreadyShipped, Put, Refuse, decide
+from npf_ecwid.ecwid.models import Order, OrderUpdate
+from npf_ecwid.tracking.decide import AlreadyShipped, Decision, Put, Refuse, decide
 from npf_ecwid.tracking.plan import PlannedPush, PushStatus
 
 WOULD_PUSH = "would_push"  # dry run: what a real run would have sent
@@ -97,6 +100,30 @@ async def _current(ecwid: EcwidAPI, order_id: str, known: dict[str, Order]) -> O
         return None
 
 
+PUT_ATTEMPTS = 4
+RECHECK_DELAY_S = 0.5
+
+
+async def put_checked(ecwid: EcwidAPI, push: PlannedPush, update: OrderUpdate) -> Decision:
+    """Send `update` until Ecwid confirms it, re-reading the order after every uncertain
+    answer. Returns `Put` when our PUT was answered, `AlreadyShipped` when the read-back shows
+    an unanswered PUT landed (ours: it counts as pushed), `Refuse` when the order changed
+    meanwhile (e.g. cancelled). Raises `EcwidWriteUncertain` after `PUT_ATTEMPTS`."""
+    for attempt in range(1, PUT_ATTEMPTS + 1):
+        try:
+            await ecwid.update_order(push.ecwid_order_id, update, blind_retry=False)
+            return Put(update)
+        except EcwidWriteUncertain:
+            if attempt == PUT_ATTEMPTS:
+                raise
+        await asyncio.sleep(RECHECK_DELAY_S * attempt)
+        decision = decide(push, await ecwid.get_order(push.ecwid_order_id))
+        if not isinstance(decision, Put):
+            return decision
+        update = decision.update
+    raise AssertionError("unreachable")
+
+
 async def apply_plan(
     ecwid: EcwidAPI,
     pushes: list[PlannedPush],
@@ -141,8 +168,11 @@ async def apply_plan(
                     if dry_run:
                         finish(push, WOULD_PUSH, None, body)
                         return
-                    await ecwid.update_order(push.ecwid_order_id, decision.update)
-                    status, reason = PushStatus.PUSHED, None
+                    sent = await put_checked(ecwid, push, decision.update)
+                    if isinstance(sent, Refuse):
+                        status, reason = PushStatus.FAILED, sent.reason
+                    else:
+                        status, reason = PushStatus.PUSHED, None
                 elif isinstance(decision, AlreadyShipped):
                     status, reason = PushStatus.ALREADY_SHIPPED, decision.reason
                 else:
