@@ -27,14 +27,19 @@ ALL_SCOPES: tuple[str, ...] = (
 class Faults:
     """Injected faults, read on every request, so tests may change them between calls.
 
-    - `latency_ms`: added to every admitted request (an `asyncio.sleep`, so requests overlap).
+    - `latency_ms`: added to every admitted request (an `asyncio.sleep`, so requests overlap);
+      `spike_rate` of them wait `spike_ms` more.
     - `fail_rate`: share answered 5xx (`fail_status`, or a random 500/502/503 when None).
     - `timeout_rate`: share that hangs `hang_s` seconds (longer than any client timeout);
       the hang ends early when the client disconnects or the server shuts down.
-    - `drop_rate`: share whose connection is closed mid-response (over ASGI: an
-      `httpx.RemoteProtocolError` raised into the client).
+    - `drop_rate`: share whose connection is closed mid-response before the request runs
+      (over ASGI: an `httpx.RemoteProtocolError` raised into the client).
+    - `drop_after_rate`: share that RUNS (writes applied, write log entry kept) and then
+      loses the response the same way: the case that makes blind retries duplicate writes.
     - `rate_limit` per `rate_window` seconds per token, rolling window; above it 429 with
       `Retry-After` (whole seconds until a slot frees, >= 1). 429s do not use a slot.
+    - `throttle_rate`: share answered 429 with `Retry-After: throttle_retry_after` whatever
+      the window holds (Ecwid-side bursts); uses no slot.
     - `batch_pending_polls`: how many `GET /batch` polls report IN_PROGRESS before COMPLETED.
     Faulted requests (5xx, hang, drop) were admitted, so they count against the limit.
     """
@@ -48,6 +53,11 @@ class Faults:
     fail_status: int | None = None
     hang_s: float = 300.0
     batch_pending_polls: int = 0
+    drop_after_rate: float = 0.0
+    throttle_rate: float = 0.0
+    throttle_retry_after: int = 1
+    spike_rate: float = 0.0
+    spike_ms: float = 2000.0
 
 
 @dataclass

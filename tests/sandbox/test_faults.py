@@ -112,3 +112,34 @@ async def test_faulted_requests_do_not_touch_the_store(sandbox: Sandbox, store) 
     ) as client:
         await client.put(f"/orders/{order_id}", json={"trackingNumber": "1"})
     assert store.write_log == []
+
+
+async def test_drop_after_applies_the_write_but_loses_the_answer(sandbox: Sandbox, store) -> None:
+    order_id = store.orders()[0]["id"]
+    sandbox.faults.drop_after_rate = 1.0
+    async with make_client(sandbox) as client:
+        with pytest.raises(httpx.TransportError):
+            await client.put(f"/orders/{order_id}", json={"trackingNumber": "LOST-ANSWER"})
+    assert store.get_order(order_id)["trackingNumber"] == "LOST-ANSWER"
+    assert [w.body for w in store.write_log] == [{"trackingNumber": "LOST-ANSWER"}]
+    assert (sandbox.request_log[-1].status, sandbox.request_log[-1].fault) == (0, "drop_after")
+
+
+async def test_throttle_bursts_answer_429_without_using_slots(sandbox: Sandbox) -> None:
+    sandbox.faults.throttle_rate, sandbox.faults.throttle_retry_after = 1.0, 3
+    sandbox.faults.rate_limit = 1
+    async with make_client(sandbox) as client:
+        for _ in range(3):
+            response = await client.get("/profile")
+            assert (response.status_code, response.headers["Retry-After"]) == (429, "3")
+        sandbox.faults.throttle_rate = 0.0
+        assert (await client.get("/profile")).status_code == 200  # no slot was used
+    assert sandbox.max_in_window() == 1
+
+
+async def test_latency_spikes(sandbox: Sandbox) -> None:
+    sandbox.faults.spike_rate, sandbox.faults.spike_ms = 1.0, 300
+    async with make_client(sandbox) as client:
+        started = time.monotonic()
+        await client.get("/profile")
+        assert time.monotonic() - started >= 0.3

@@ -1,0 +1,175 @@
+"""`FaultMiddleware`: what happens to an `/api/v3/...` request before the API sees it.
+
+In order: log the arrival; maybe answer an injected 429 burst (`throttle_rate`, no slot
+used); take a slot in the token's rolling window or answer 429 + `Retry-After`; add latency
+(and maybe a spike); then maybe drop the connection, hang, answer 5xx, or run the request
+and lose its response (`drop_after_rate`: the write IS applied, the client cannot know).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+import httpx
+from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from npf_ecwid.sandbox.control import RequestLogEntry, Sandbox
+from npf_ecwid.sandbox.errors import ApiError
+
+API_PATH = re.compile(r"^/api/v3/(?P<store>[^/]+)(?P<rest>/.*)?$")
+
+
+class ConnectionDropped(httpx.RemoteProtocolError):
+    """Raised into an in-process httpx client when the sandbox drops the connection; over
+    real HTTP uvicorn closes the socket mid-response and httpx raises its parent class."""
+
+
+class _HideInjectedDrops(logging.Filter):
+    """uvicorn logs an app exception with a traceback; an injected drop is not an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], ConnectionDropped))
+
+
+DROP_LOG_FILTER = _HideInjectedDrops()
+
+
+def bearer_token(headers: Headers) -> str:
+    value = headers.get("authorization", "")
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def error_response(status: int, code: str | None, message: str, **headers: str) -> JSONResponse:
+    return JSONResponse(ApiError(status, code, message).body(), status, headers=headers or None)
+
+
+def _too_many(retry_after: int) -> JSONResponse:
+    return error_response(
+        429,
+        "RATE_LIMITED",
+        "Too many requests for this access token",
+        **{"Retry-After": str(retry_after)},
+    )
+
+
+class FaultMiddleware:
+    """Arrival log, rate limit, latency and injected faults for `/api/v3/...` requests."""
+
+    def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
+        self.app = app
+        self.sandbox = sandbox
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        match = API_PATH.match(scope.get("path", "")) if scope["type"] == "http" else None
+        if match is None:
+            await self.app(scope, receive, send)
+            return
+        sb = self.sandbox
+        token = bearer_token(Headers(scope=scope))
+        store = match["store"]
+        entry = sb.log_request(
+            token,
+            scope["method"],
+            match["rest"] or "/",
+            int(store) if store.isdigit() else None,
+            sb.clock(),
+        )
+        try:
+            await self._handle(scope, receive, send, token, entry)
+        finally:
+            if entry.status is None:  # cancelled: the client gave up or the server stopped
+                entry.status = 0
+
+    async def _handle(
+        self, scope: Scope, receive: Receive, send: Send, token: str, entry: RequestLogEntry
+    ) -> None:
+        sb, faults, rnd = self.sandbox, self.sandbox.faults, self.sandbox.rng.random
+        if faults.throttle_rate and rnd() < faults.throttle_rate:
+            entry.status, entry.fault = 429, "throttle"
+            await _too_many(faults.throttle_retry_after)(scope, receive, send)
+            return
+        retry_after = sb.admit(token, entry.at)
+        if retry_after is not None:
+            entry.status = 429
+            await _too_many(retry_after)(scope, receive, send)
+            return
+        delay = faults.latency_ms
+        if faults.spike_rate and rnd() < faults.spike_rate:
+            delay += faults.spike_ms
+        if delay > 0:
+            await asyncio.sleep(delay / 1000)
+        roll = rnd()
+        for name, rate in (
+            ("drop", faults.drop_rate),
+            ("timeout", faults.timeout_rate),
+            ("fail", faults.fail_rate),
+            ("drop_after", faults.drop_after_rate),
+        ):
+            if roll < rate:
+                entry.fault = name
+                await getattr(self, f"_{name}")(scope, receive, send, entry)
+                return
+            roll -= rate
+
+        async def record_status(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                entry.status = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, record_status)
+
+    async def _drop(self, scope: Scope, receive: Receive, send: Send, entry: Any) -> None:
+        entry.status = 0
+        await _break_off(send)
+
+    async def _timeout(self, scope: Scope, receive: Receive, send: Send, entry: Any) -> None:
+        if await _hang(receive, self.sandbox.faults.hang_s):
+            entry.status = 0
+            return
+        entry.status = 504
+        await error_response(504, None, "Gateway timeout")(scope, receive, send)
+
+    async def _fail(self, scope: Scope, receive: Receive, send: Send, entry: Any) -> None:
+        status = self.sandbox.faults.fail_status or self.sandbox.rng.choice((500, 502, 503))
+        entry.status = status
+        await error_response(status, "INTERNAL_ERROR", "Injected server error")(
+            scope, receive, send
+        )
+
+    async def _drop_after(self, scope: Scope, receive: Receive, send: Send, entry: Any) -> None:
+        async def discard(message: Message) -> None:
+            return None
+
+        await self.app(scope, receive, discard)  # the request takes effect...
+        entry.status = 0
+        await _break_off(send)  # ...but its answer never arrives
+
+
+async def _break_off(send: Send) -> None:
+    """Start a response, then break it off: the client sees a truncated body."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
+        }
+    )
+    await send({"type": "http.response.body", "body": b'{"total": ', "more_body": True})
+    raise ConnectionDropped("The Ecwid sandbox dropped the connection (injected fault)")
+
+
+async def _hang(receive: Receive, seconds: float) -> bool:
+    """Wait up to `seconds`; True when the client disconnected first. Cancellable."""
+    try:
+        async with asyncio.timeout(seconds):
+            while (await receive())["type"] != "http.disconnect":
+                pass
+    except TimeoutError:
+        return False
+    return True
