@@ -29,8 +29,15 @@ def serve(
     rate_limit: Annotated[int, typer.Option(help="Requests per rolling window per token.")] = 600,
     rate_window: Annotated[float, typer.Option(help="Rate-limit window in seconds.")] = 60.0,
     fail_rate: Annotated[float, typer.Option(help="Share of requests answered 5xx.")] = 0.0,
+    stores: Annotated[
+        int,
+        typer.Option(
+            help="Number of stores: ids STORE_ID, STORE_ID+1, ...; store N's token is "
+            "TOKEN-N (the first store also accepts TOKEN)."
+        ),
+    ] = 1,
 ) -> None:
-    """Serve a generated sandbox store over HTTP at http://HOST:PORT/api/v3/STORE_ID."""
+    """Serve generated sandbox stores over HTTP at http://HOST:PORT/api/v3/STORE_ID."""
     import uvicorn
 
     from npf_ecwid.sandbox.app import Faults, Sandbox, create_app
@@ -38,14 +45,25 @@ def serve(
 
     if not 0.0 <= fail_rate <= 1.0:
         raise typer.BadParameter("--fail-rate must be between 0 and 1")
-    store = generate_store(store_id, orders=orders, seed=seed, order_prefix=order_prefix)
+    if stores < 1:
+        raise typer.BadParameter("--stores must be at least 1")
     faults = Faults(
         latency_ms=latency_ms, rate_limit=rate_limit, rate_window=rate_window, fail_rate=fail_rate
     )
-    sandbox = Sandbox([store], faults)
-    sandbox.add_token(token, store_id)
+    sandbox = Sandbox(faults=faults)
+    for number in range(store_id, store_id + stores):
+        sandbox.add_store(
+            generate_store(
+                number, orders=orders, seed=seed + number - store_id, order_prefix=order_prefix
+            )
+        )
+        if number == store_id:
+            sandbox.add_token(token, number)
+        if stores > 1:
+            sandbox.add_token(f"{token}-{number}", number)
+    last = f"..{store_id + stores - 1} (token {token}-STOREID)" if stores > 1 else ""
     typer.echo(
-        f"Ecwid sandbox: store {store_id} with {orders} orders at "
+        f"Ecwid sandbox: store {store_id}{last} with {orders} orders each at "
         f"http://{host}:{port}/api/v3/{store_id}  (ECWID_API_URL=http://{host}:{port}/api/v3)"
     )
     uvicorn.run(create_app(sandbox), host=host, port=port, log_level="warning", lifespan="off")

@@ -121,7 +121,6 @@ class SandboxStore:
         with self.lock:
             if self._cache_version != self.version:
                 self._cache.clear()
-                self._sorted = None
                 self._cache_version = self.version
             hit = self._cache.get(filters)
             if hit is not None:
@@ -145,6 +144,7 @@ class SandboxStore:
     def insert_order(self, order: dict[str, Any], base_id: str) -> None:
         """Add a fully built order (generator fast path: no copying, no version bump)."""
         self._orders[order["id"]] = order
+        self._sorted = None  # creation order is immutable, so only new orders re-sort
         self._by_internal[order["internalId"]] = order["id"]
         self._by_base[base_id] = order["id"]
         self._next_internal = max(self._next_internal, order["internalId"] + 1)
