@@ -209,3 +209,11 @@ async def test_merchant_side_changes(client: httpx.AsyncClient, store: SandboxSt
     edited = store.edit_order(placed["id"], {"privateAdminNotes": "call first"})
     assert edited["privateAdminNotes"] == "call first"
     assert store.write_log == []  # merchant edits are not API writes
+
+
+async def test_email_filter_is_case_insensitive(
+    client: httpx.AsyncClient, store: SandboxStore
+) -> None:
+    order = next(o for o in store.orders() if o["email"] and o["paymentStatus"] != "INCOMPLETE")
+    got = await all_pages(client, email=order["email"].upper())
+    assert [o["id"] for o in got] == [order["id"]]
