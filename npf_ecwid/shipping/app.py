@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from npf_ecwid.shipping.service import Answer, RateCardLookup, error, handle_rates
 from npf_ecwid.webhooks.receiver import WebhookReceiver
@@ -37,6 +38,8 @@ def json_response(answer: Answer) -> Response:
 async def _guarded(what: str, work: Callable[[], Awaitable[Answer]]) -> Response:
     try:
         return json_response(await work())
+    except ClientDisconnect:  # the caller went away mid-body; nothing to answer, nothing broke
+        return json_response(error(400, "client_disconnect", "the request body was not received"))
     except Exception:
         log.exception("%s failed", what)
         return json_response(INTERNAL_ERROR)

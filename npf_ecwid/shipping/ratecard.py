@@ -47,6 +47,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     model_validator,
 )
@@ -171,6 +172,7 @@ class RateCard(BaseModel):
     zones: list[Zone] = Field(default_factory=list)
     services: list[Service] = Field(default_factory=list)
     rates: list[ZoneRate] = Field(default_factory=list)
+    _rate_index: dict[tuple[str, str], ZoneRate] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _references(self) -> RateCard:
@@ -193,7 +195,11 @@ class RateCard(BaseModel):
         return next((z for z in self.zones if z.matches(country, state, postcode)), None)
 
     def rate_for(self, service: str, zone: str) -> ZoneRate | None:
-        return next((r for r in self.rates if r.service == service and r.zone == zone), None)
+        return self._rate_index.get((service, zone))
+
+    def model_post_init(self, _: Any) -> None:
+        # A lookup table for the request path (validated unique in `_references`).
+        self._rate_index = {(r.service, r.zone): r for r in self.rates}
 
 
 def parse_rate_cards(document: dict[str, Any], source: str = "rate cards") -> dict[int, RateCard]:
