@@ -70,5 +70,5 @@ def handle_rates(body: bytes, cards: RateCardLookup) -> Answer:
         return error(404, "unknown_store", f"no rate card for store {request.store_id}")
     result = quote(request, card)
     if result.note:
-        log.info("store %s cart %s: %s", request.store_id, str(request.cart.id)[:40], result.note)
+        log.info("store %s cart %r: %r", request.store_id, str(request.cart.id)[:40], result.note)
     return 200, result.to_ecwid()

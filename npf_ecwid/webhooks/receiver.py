@@ -76,14 +76,14 @@ class WebhookReceiver:
             return problem
         if not verify(self._secret, event.event_created, event.event_id, signature):
             self.outcomes["bad_signature"] += 1
-            log.warning("webhook %s: missing or bad signature", event.event_id[:40])
+            log.warning("webhook %r: missing or bad signature", event.event_id[:40])
             return error(401, "bad_signature", "missing or invalid X-Ecwid-Webhook-Signature")
         now = self._clock()
         age = now - event.event_created
         if age > self.retry_horizon or age < -self.max_skew:
             self.outcomes["impossible_time"] += 1
             log.warning(
-                "webhook %s: eventCreated %s is %.0f s from now",
+                "webhook %r: eventCreated %s is %.0f s from now",
                 event.event_id[:40],
                 event.event_created,
                 age,
@@ -91,7 +91,7 @@ class WebhookReceiver:
             return error(403, "stale", "eventCreated is outside the accepted window")
         if age > self.max_age:
             log.info(
-                "webhook %s: stale (%.0f s old), acknowledged, nothing started",
+                "webhook %r: stale (%.0f s old), acknowledged, nothing started",
                 event.event_id[:40],
                 age,
             )
