@@ -45,6 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=None, help="default: SQLite in the work dir")
     parser.add_argument("--work-dir", type=Path, default=None, help="default: a temp dir")
     parser.add_argument("--prefect-api-url", default=None)
+    parser.add_argument(
+        "--prefect-db",
+        type=Path,
+        default=None,
+        help="that server's SQLite file, grepped for tokens",
+    )
     args = parser.parse_args(argv)
 
     with ExitStack() as stack:
@@ -74,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             mutation_interval=args.mutation_interval,
             seed=args.seed,
             database_url=args.database_url,
-            prefect_db=prefect_db(),
+            prefect_db=args.prefect_db or (None if args.prefect_api_url else prefect_db()),
         )
         print(f"chaos: work dir {root}, prefect {api_url}", flush=True)
         result = Chaos(options, api_url, say=lambda line: print(line, flush=True)).run()
