@@ -10,8 +10,8 @@ reporting to one Prefect server given by the caller.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
+import functools
 import json
 import os
 import threading
@@ -20,6 +20,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import httpx
 
 from bench.chaos.invariants import (
     ClientFigures,
@@ -159,7 +161,7 @@ class Chaos:
                 kill_rate=self.o.kill_rate,
                 guaranteed_kills=self.o.guaranteed_kills,
                 seed=self.o.seed,
-                on_kill=release_lane,
+                on_kill=functools.partial(release_lane, self.prefect_api_url),
             )
             self.mutator.start()
             self.weather.start()
@@ -256,14 +258,14 @@ class Chaos:
         )
 
 
-def release_lane(client: str) -> None:
+def release_lane(prefect_api_url: str, client: str) -> None:
     """What an operator does after a worker crash: drop the dead run's client lane (a Prefect
     global concurrency limit whose slot the killed process still holds until its 5-minute lease
-    expires); the next run recreates it. No-op when the flows hold no lane."""
-    from prefect.client.orchestration import get_client
-    from prefect.exceptions import ObjectNotFound
-
+    expires); the next run recreates it. No-op when the flows hold no lane. Plain HTTP on the
+    documented endpoint: Prefect's settings context does not reach this worker thread."""
     from flows.lanes import lane_name
 
-    with get_client(sync_client=True) as prefect, contextlib.suppress(ObjectNotFound):
-        prefect.delete_global_concurrency_limit_by_name(lane_name(client))
+    url = f"{prefect_api_url.rstrip('/')}/v2/concurrency_limits/{lane_name(client)}"
+    response = httpx.delete(url, timeout=60)
+    if response.status_code != 404:
+        response.raise_for_status()
