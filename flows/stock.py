@@ -8,6 +8,7 @@ from prefect import flow, get_run_logger
 from prefect.utilities.annotations import quote
 
 from flows.lanes import client_lane
+from flows.orders import sync_orders
 from npf_ecwid.config import StockMode
 from tasks.stock import load_stock_client, reconcile_stock, report_stock
 
@@ -23,15 +24,11 @@ def final_order_pull(client: str) -> None:
     Its failure does not stop the stock sync: orders the warehouse has not received count as in
     flight anyway, so the figures err on the safe side.
     """
-    logger = get_run_logger()
-    try:
-        from flows.orders import sync_orders
-    except ImportError:  # the order pull is built separately; stock stays safe without it
-        logger.warning("order pull flow not available; reconciling without a final pull")
-        return
     state = sync_orders(client, return_state=True)
     if state.is_failed() or state.is_crashed():
-        logger.warning("final order pull for %s failed (%s); continuing", client, state.message)
+        get_run_logger().warning(
+            "final order pull for %s failed (%s); continuing", client, state.message
+        )
 
 
 @flow(name="sync-stock")

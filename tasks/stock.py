@@ -20,15 +20,9 @@ from npf_ecwid.ecwid.factory import open_ecwid
 from npf_ecwid.settings import get_settings
 from npf_ecwid.stock.reconcile import StockRunResult, open_stock_source, reconcile
 from npf_ecwid.stock.report import REPORT_COLUMNS
+from tasks.secrets import load_prefect_secret
 
 ARTIFACT_ROWS = 2000  # the CSV has every row; the artifact keeps the UI responsive
-
-
-def load_secret(name: str) -> str:
-    """`secret:NAME` token references: a Prefect Secret block."""
-    from prefect.blocks.system import Secret
-
-    return str(Secret.load(name).get())
 
 
 @task(name="load-stock-client", cache_policy=NO_CACHE)
@@ -41,7 +35,7 @@ async def _reconcile(config: ClientConfig, dry_run: bool, force: bool) -> StockR
     engine = get_engine()
     init_db(engine)
     source = open_stock_source(config.code, settings.data_dir, engine)
-    async with open_ecwid(config, settings, load_secret=load_secret) as ecwid:
+    async with open_ecwid(config, settings, load_secret=load_prefect_secret) as ecwid:
         result = await reconcile(
             config,
             ecwid,

@@ -14,10 +14,12 @@ from prefect.client.schemas.filters import (
     TaskRunFilter,
 )
 from prefect.client.schemas.sorting import ArtifactSort
+from sqlmodel import Session
 from typer.testing import CliRunner
 
 from flows.stock import StockSyncError, sync_stock
 from npf_ecwid.cli import app
+from npf_ecwid.warehouse.tables import NpfOrder
 from tests.stock.conftest import StockEnv, make_env
 
 pytestmark = pytest.mark.prefect
@@ -89,3 +91,16 @@ def test_stock_off_is_skipped(tmp_path, monkeypatch, served, prefect_server) -> 
     feed_all(env, 1)
     assert sync_stock("ACME")["status"] == "skipped"
     assert env.writes() == [] and sandbox.request_log == []
+
+
+def test_final_order_pull_hands_off_before_reconciling(env: StockEnv, prefect_server) -> None:
+    wanted = feed_all(env, 6, at=datetime.now(UTC) - timedelta(minutes=5))
+    item = {"productId": 500_000_001, "sku": "NPF001", "quantity": 4, "name": "x", "price": 1.0}
+    placed = env.store.add_order(items=[item])["id"]
+    outcome = sync_stock("ACME")
+    with Session(env.engine) as session:
+        handed = session.get(NpfOrder, ("ACME", placed))
+    assert handed is not None, "the final order pull did not run first"
+    # Handed off after the stock snapshot: not yet allocated in `available`, so still in flight.
+    assert env.tracked()["NPF001"] == wanted["NPF001"] - 4
+    assert outcome["inflight_units"] == 4
