@@ -21,8 +21,11 @@ from npf_ecwid.warehouse.tables import NpfOrder, NpfStock
 
 STORE_ID = 1003
 TOKEN = "sandbox-token"
+# Not ACME: other areas' flow tests count artifacts keyed by their client code on the shared
+# Prefect test server, and this flow runs the order pull as a subflow.
+CODE = "STOCKSHOP"
 CLIENTS_TOML = """
-[clients.ACME]
+[clients.STOCKSHOP]
 store_id = 1003
 token = "env:ACME_ECWID_TOKEN"
 order_prefix = "ACME-"
@@ -48,11 +51,11 @@ class StockEnv:
         """Replace the client's `npf_stock` rows: sku -> (on_hand, available)."""
         at = at or datetime.now(UTC)
         with Session(self.engine) as session:
-            session.execute(delete(NpfStock).where(NpfStock.client == "ACME"))
+            session.execute(delete(NpfStock).where(NpfStock.client == CODE))
             for sku, (on_hand, available) in levels.items():
                 session.add(
                     NpfStock(
-                        client="ACME", sku=sku, on_hand=on_hand, available=available, updated_at=at
+                        client=CODE, sku=sku, on_hand=on_hand, available=available, updated_at=at
                     )
                 )
             session.commit()
@@ -62,7 +65,7 @@ class StockEnv:
         with Session(self.engine) as session:
             session.add(
                 NpfOrder(
-                    client="ACME",
+                    client=CODE,
                     ecwid_order_id=order_id,
                     order_ref=order_id,
                     content_hash="x",
@@ -94,7 +97,7 @@ def make_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, url: st
     engine = get_engine(db_url)
     init_db(engine)
     settings = get_settings()
-    config = get_client(clients, "ACME")
+    config = get_client(clients, CODE)
     return StockEnv(store, sandbox, engine, settings, config, data_dir)
 
 

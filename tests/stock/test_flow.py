@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from flows.stock import StockSyncError, sync_stock
 from npf_ecwid.cli import app
 from npf_ecwid.warehouse.tables import NpfOrder
-from tests.stock.conftest import StockEnv, make_env
+from tests.stock.conftest import CODE, StockEnv, make_env
 
 pytestmark = pytest.mark.prefect
 
@@ -48,10 +48,10 @@ def latest_table(key: str) -> list[dict]:
 
 def test_flow_pushes_reports_and_is_idempotent(env: StockEnv, prefect_server) -> None:
     wanted = feed_all(env, 9)
-    outcome = sync_stock("ACME")
+    outcome = sync_stock(CODE)
     assert outcome["status"] == "done" and env.tracked() == wanted
     assert outcome["pushed_items"] == len(env.writes()) > 0
-    rows = latest_table("stock-sync-acme")
+    rows = latest_table("stock-sync-stockshop")
     assert rows[-1]["sku"] == "TOTAL" and rows[-1]["pushed"] == sum(r["pushed"] for r in rows[:-1])
     assert {"sku", "ecwid_before", "warehouse_figure", "inflight", "pushed", "action"} <= set(
         rows[0]
@@ -60,27 +60,27 @@ def test_flow_pushes_reports_and_is_idempotent(env: StockEnv, prefect_server) ->
     assert csv and csv.startswith(str(env.data_dir / "reports"))
 
     writes = len(env.writes())
-    assert sync_stock("ACME")["pushed_items"] == 0
+    assert sync_stock(CODE)["pushed_items"] == 0
     assert len(env.writes()) == writes
 
 
 def test_flow_fails_on_refusal_and_force_overrides(env: StockEnv, prefect_server) -> None:
     feed_all(env, 4, at=datetime.now(UTC) - timedelta(hours=48))
     with pytest.raises(StockSyncError, match="stale"):
-        sync_stock("ACME")
+        sync_stock(CODE)
     assert env.writes() == []
-    assert sync_stock("ACME", force=True)["status"] == "done"
+    assert sync_stock(CODE, force=True)["status"] == "done"
     assert env.writes()
 
 
 def test_cli_dry_run_and_refusal(env: StockEnv, prefect_server) -> None:
     runner = CliRunner()
     feed_all(env, 2)
-    dry = runner.invoke(app, ["stock", "sync", "--client", "ACME", "--dry-run"])
+    dry = runner.invoke(app, ["stock", "sync", "--client", CODE, "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert "dry_run" in dry.output and "report:" in dry.output and env.writes() == []
     env.feed({})
-    refused = runner.invoke(app, ["stock", "sync", "--client", "ACME"])
+    refused = runner.invoke(app, ["stock", "sync", "--client", CODE])
     assert refused.exit_code == 1 and "empty" in refused.output
     assert len(refused.output.strip().splitlines()) == 1
 
@@ -89,7 +89,7 @@ def test_stock_off_is_skipped(tmp_path, monkeypatch, served, prefect_server) -> 
     url, store, sandbox = served
     env = make_env(tmp_path, monkeypatch, "off", url, store, sandbox)
     feed_all(env, 1)
-    assert sync_stock("ACME")["status"] == "skipped"
+    assert sync_stock(CODE)["status"] == "skipped"
     assert env.writes() == [] and sandbox.request_log == []
 
 
@@ -97,9 +97,9 @@ def test_final_order_pull_hands_off_before_reconciling(env: StockEnv, prefect_se
     wanted = feed_all(env, 6, at=datetime.now(UTC) - timedelta(minutes=5))
     item = {"productId": 500_000_001, "sku": "NPF001", "quantity": 4, "name": "x", "price": 1.0}
     placed = env.store.add_order(items=[item])["id"]
-    outcome = sync_stock("ACME")
+    outcome = sync_stock(CODE)
     with Session(env.engine) as session:
-        handed = session.get(NpfOrder, ("ACME", placed))
+        handed = session.get(NpfOrder, (CODE, placed))
     assert handed is not None, "the final order pull did not run first"
     # Handed off after the stock snapshot: not yet allocated in `available`, so still in flight.
     assert env.tracked()["NPF001"] == wanted["NPF001"] - 4

@@ -18,7 +18,7 @@ from npf_ecwid.stock.reconcile import StockRunResult, reconcile
 from npf_ecwid.stock.report import REPORT_COLUMNS
 from npf_ecwid.warehouse.sql_stock import SqlStockSource
 from npf_ecwid.warehouse.tables import NpfShipment
-from tests.stock.conftest import STORE_ID, TOKEN, StockEnv, make_env
+from tests.stock.conftest import CODE, STORE_ID, TOKEN, StockEnv, make_env
 
 NPF001, NPF004, NPF004_S = 500_000_001, 500_000_004, 600_000_041
 UNLIMITED = ("NPF100", "NPF101")
@@ -201,7 +201,7 @@ async def test_on_hand_mode_counts_open_orders_until_shipped(tmp_path, monkeypat
     with Session(env.engine) as session:
         session.add(
             NpfShipment(
-                client="ACME",
+                client=CODE,
                 ecwid_order_id=shipped,
                 tracking_number="T1",
                 shipped_at=snapshot - timedelta(hours=1),
