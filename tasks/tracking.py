@@ -17,7 +17,7 @@ from npf_ecwid.config import ClientConfig, get_client, load_clients
 from npf_ecwid.db import get_engine, init_db
 from npf_ecwid.ecwid.factory import open_ecwid
 from npf_ecwid.settings import get_settings
-from npf_ecwid.tracking.ledger import record_attempt
+from npf_ecwid.tracking.ledger import recorder
 from npf_ecwid.tracking.plan import Plan
 from npf_ecwid.tracking.prepare import prepare_plan
 from npf_ecwid.tracking.push import PushOutcome, PushRun, apply_plan
@@ -78,7 +78,7 @@ async def push_updates(config: ClientConfig, plan: Plan, dry_run: bool = False) 
         run = await apply_plan(
             ecwid,
             plan.pushes,
-            record=None if dry_run else (lambda p, s, r: record_attempt(engine, p, s, r)),
+            record=None if dry_run else recorder(engine),
             dry_run=dry_run,
             on_outcome=log,
         )

@@ -13,6 +13,7 @@ without a second PUT.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, Engine, Text, UniqueConstraint, select
@@ -91,3 +92,8 @@ def record_attempt(
         if status.confirmed:
             row.confirmed_at = at
     return status
+
+
+def recorder(engine: Engine) -> Callable[[PlannedPush, PushStatus, str | None], PushStatus]:
+    """`record_attempt` bound to `engine`, in the shape `push.apply_plan` takes."""
+    return lambda push, status, reason: record_attempt(engine, push, status, reason)
