@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from npf_ecwid.config import ConfigError, get_client
+from npf_ecwid.settings import get_settings
 from npf_ecwid.tracking.report import summary_line
 
 app = typer.Typer(help="Push the warehouse's tracking numbers to Ecwid.", no_args_is_help=True)
@@ -20,6 +22,12 @@ def push(
     ),
 ) -> None:
     """Run the `push-tracking` flow once for CLIENT and print what it did."""
+    try:  # a wrong client code or a broken clients file: say so before starting a flow run
+        get_client(get_settings().clients_file, client)
+    except ConfigError as error:
+        typer.echo(f"tracking push {client} failed: {error}", err=True)
+        raise typer.Exit(1) from None
+
     from flows.tracking import push_tracking
 
     try:
