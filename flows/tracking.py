@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prefect import flow
 
+from flows.alerts import alert_on_failure
+from flows.lanes import client_lane
 from npf_ecwid.tracking.report import PushReport
 from tasks.tracking import plan_tracking, push_updates, report_tracking
 
@@ -12,17 +14,20 @@ class TrackingPushError(RuntimeError):
     """The run stopped early (e.g. Ecwid refused the token); what was pushed stays recorded."""
 
 
-@flow(name="push-tracking")
+@flow(name="push-tracking", on_failure=[alert_on_failure])
 def push_tracking(client: str, dry_run: bool = False, retry_failed: bool = False) -> PushReport:
     """Plan (inbox + npf_shipment + ledger) -> push concurrently -> table artifact.
 
     `dry_run` reads Ecwid and shows what would be sent, sending and recording nothing.
     `retry_failed` pushes again orders recorded as failed (deleted/cancelled in Ecwid, or given
     up after repeated errors). Returns the counts and rows of the run's artifact.
+    Holds the client's lane, so no other run of this client's flows (and so no second push of
+    the same order) overlaps it.
     """
-    config, plan = plan_tracking(client, retry_failed)
-    run = push_updates(config, plan, dry_run)
-    report = report_tracking(client, plan, run, dry_run)
+    with client_lane(client):
+        config, plan = plan_tracking(client, retry_failed)
+        run = push_updates(config, plan, dry_run)
+        report = report_tracking(client, plan, run, dry_run)
     if run.fatal:
         raise TrackingPushError(run.fatal)
     return report

@@ -8,8 +8,8 @@ Exactly-once, as Ecwid's write log sees it, rests on three things:
 3. a PUT is never retried blindly: after an answer that may hide an applied write (5xx,
    timeout, dropped connection) the order is read back and the PUT is sent again only if our
    numbers are not there (`put_checked`), so a lost answer never becomes a second write.
-Two runs for one client at the same moment could both PUT; deployments run one at a time
-(a per-deployment concurrency limit of 1).
+Two runs for one client at the same moment could both PUT; the flow holds the client's lane
+(`flows.lanes.client_lane`, a Prefect global concurrency limit of 1) so they never overlap.
 
 Reads are batched (`GET /orders?ids=`, up to 100 per request), so pushing N orders costs about
 N PUTs + N/100 reads, and all of it goes through the client's per-token rate limiter.

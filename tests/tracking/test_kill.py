@@ -15,9 +15,11 @@ import sys
 import time
 
 import pytest
+from prefect.client.orchestration import get_client
 from prefect.settings import PREFECT_API_URL
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from flows.lanes import lane_name
 from flows.tracking import push_tracking
 from npf_ecwid.sandbox.app import create_app
 from npf_ecwid.sandbox.server import serve_in_thread
@@ -52,6 +54,13 @@ class HoldPutAnswers:
         await self.app(scope, receive, gated)
 
 
+def clear_lane(client: str) -> None:
+    """What an operator does after a crash instead of waiting for the dead run's lane lease to
+    expire (5 minutes): drop the lane; the next run recreates it."""
+    with get_client(sync_client=True) as prefect:
+        prefect.delete_global_concurrency_limit_by_name(lane_name(client))
+
+
 def wait_for(condition, what: str, timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -83,6 +92,7 @@ def test_kill_mid_batch_then_rerun_pushes_every_order_exactly_once(
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=30)
         applied = len(env.puts())
+        clear_lane("ACME")
         assert len(load_ledger(env.engine, "ACME")) == ANSWERED < applied
 
         hold.enabled = False
