@@ -1,7 +1,8 @@
 """Prefect tasks of the tracking push: plan (DB + inbox), push (Ecwid), report (artifact).
 
-Each wraps library calls in `npf_ecwid.tracking`; no retries here: the Ecwid client already
-retries 429/5xx/timeouts, and an order whose push still fails is recorded and retried on the
+Each wraps library calls in `npf_ecwid.tracking`; no Prefect retries here: the Ecwid client
+retries reads on 429/5xx/timeouts, `push.put_checked` reads an order back before re-sending a
+PUT whose answer was lost, and an order whose push still fails is recorded and retried on the
 next scheduled run.
 """
 
@@ -30,13 +31,7 @@ from npf_ecwid.tracking.report import (
     summary_line,
 )
 from npf_ecwid.warehouse.files_shipments import FileShipmentSource, inbox_dir
-
-
-def load_secret(name: str) -> str:
-    """`secret:NAME` token references: a Prefect Secret block."""
-    from prefect.blocks.system import Secret
-
-    return str(Secret.load(name).get())
+from tasks.secrets import load_prefect_secret
 
 
 @task(name="plan-tracking", cache_policy=NO_CACHE)
@@ -77,7 +72,7 @@ def push_updates(config: ClientConfig, plan: Plan, dry_run: bool = False) -> Pus
         logger.log(level, outcome_line(outcome))
 
     async def push() -> PushRun:
-        async with open_ecwid(config, load_secret=load_secret) as ecwid:
+        async with open_ecwid(config, load_secret=load_prefect_secret) as ecwid:
             run = await apply_plan(
                 ecwid,
                 plan.pushes,
