@@ -266,6 +266,12 @@ def release_lane(prefect_api_url: str, client: str) -> None:
     from flows.lanes import lane_name
 
     url = f"{prefect_api_url.rstrip('/')}/v2/concurrency_limits/{lane_name(client)}"
-    response = httpx.delete(url, timeout=60)
-    if response.status_code != 404:
-        response.raise_for_status()
+    for attempt in range(1, 6):  # a busy Prefect server answers 503 now and then
+        try:
+            response = httpx.delete(url, timeout=60)
+        except httpx.TransportError:
+            response = None
+        if response is not None and response.status_code in (200, 204, 404):
+            return
+        time.sleep(attempt)
+    # Give up quietly: the restarted run then waits for the dead run's lease to expire.
