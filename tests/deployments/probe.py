@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from prefect import flow
+from prefect.utilities.asyncutils import run_coro_as_sync
 
 from flows.lanes import client_lane
 
@@ -42,4 +43,6 @@ async def lane_probe_child(client: str) -> str:
 def lane_probe_parent(client: str) -> str:
     """Holds the lane and runs a subflow that asks for the same lane (like sync-stock)."""
     with client_lane(client):
-        return lane_probe_child(client)
+        # An async subflow called from a sync flow returns a coroutine (Prefect 3.8); run it
+        # here, inside the lane, as flows/stock.py does for its final order pull.
+        return run_coro_as_sync(lane_probe_child(client))
