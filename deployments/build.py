@@ -48,7 +48,9 @@ def available_flows(specs: Iterable[FlowSpec] = FLOWS) -> list[FlowSpec]:
 def prefect_schedule(plan: DeploymentPlan) -> Schedule:
     if isinstance(plan.schedule, CronSchedule):
         return Cron(plan.schedule.cron, timezone=plan.schedule.timezone)
-    return Interval(plan.schedule.every, timezone=plan.schedule.timezone)
+    return Interval(
+        plan.schedule.every, anchor_date=plan.schedule.anchor, timezone=plan.schedule.timezone
+    )
 
 
 def runner_deployment(plan: DeploymentPlan, flow: Flow[..., Any] | None = None) -> RunnerDeployment:

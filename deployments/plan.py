@@ -13,9 +13,10 @@ Contract:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from npf_ecwid.config import ClientConfig, StockMode
 
@@ -41,10 +42,14 @@ SYNC_STOCK = FlowSpec("sync-stock", "flows.stock", "sync_stock", daily=True)
 FLOWS: tuple[FlowSpec, ...] = (SYNC_ORDERS, PUSH_TRACKING, SYNC_STOCK)
 
 
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class IntervalSchedule:
     every: timedelta
     timezone: str
+    anchor: datetime = field(default_factory=lambda: EPOCH)  # runs at anchor + k * every
 
 
 @dataclass(frozen=True)
@@ -75,9 +80,18 @@ def schedule_for(client: ClientConfig, flow: FlowSpec) -> IntervalSchedule | Cro
     if flow.daily:
         at = client.stock_time
         return CronSchedule(cron=f"{at.minute} {at.hour} * * *", timezone=client.timezone)
+    every = timedelta(minutes=client.order_interval_minutes)
     return IntervalSchedule(
-        every=timedelta(minutes=client.order_interval_minutes), timezone=client.timezone
+        every=every, timezone=client.timezone, anchor=stagger(client.code, every)
     )
+
+
+def stagger(code: str, every: timedelta) -> datetime:
+    """A fixed per-client offset into the interval, so 200 clients on a 5-minute cadence start
+    spread over the 5 minutes instead of all at the same second (Prefect anchors every interval
+    schedule at the same instant by default). Deterministic: a hash of the code, whole seconds."""
+    digest = int.from_bytes(hashlib.sha256(code.encode()).digest()[:8], "big")
+    return EPOCH + timedelta(seconds=digest % int(every.total_seconds()))
 
 
 def plan_deployments(

@@ -36,7 +36,12 @@ def _schedule(plan: DeploymentPlan) -> dict[str, Any]:
     if isinstance(plan.schedule, CronSchedule):
         return {"cron": plan.schedule.cron, "timezone": plan.schedule.timezone, "active": True}
     seconds = int(plan.schedule.every.total_seconds())
-    return {"interval": seconds, "timezone": plan.schedule.timezone, "active": True}
+    return {
+        "interval": seconds,
+        "anchor_date": plan.schedule.anchor.isoformat(),
+        "timezone": plan.schedule.timezone,
+        "active": True,
+    }
 
 
 def document(plans: list[DeploymentPlan], pool: str = POOL) -> dict[str, Any]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from deployments.plan import (
+    EPOCH,
     PUSH_TRACKING,
     SYNC_ORDERS,
     SYNC_STOCK,
     CronSchedule,
-    IntervalSchedule,
     plan_deployments,
 )
 from npf_ecwid.config import parse_client
@@ -47,9 +47,9 @@ def test_parameters_carry_only_the_client_code():
 
 def test_schedules_interval_and_local_cron():
     plans = {p.full_name: p.schedule for p in plan_deployments([ACME, BETA])}
-    assert plans["sync-orders/acme"] == IntervalSchedule(
-        every=timedelta(minutes=5), timezone="Australia/Melbourne"
-    )
+    orders = plans["sync-orders/acme"]
+    assert (orders.every, orders.timezone) == (timedelta(minutes=5), "Australia/Melbourne")
+    assert plans["push-tracking/acme"] == orders  # same client: same offset
     assert plans["push-tracking/beta_2"].every == timedelta(minutes=10)
     assert plans["sync-stock/acme"] == CronSchedule(
         cron="30 18 * * *", timezone="Australia/Melbourne"
@@ -71,3 +71,16 @@ def test_committed_prefect_yaml_matches_the_example_clients():
     assert (root / "prefect.yaml").read_text() == render(root / "clients.example.toml"), (
         "regenerate: python -m deployments.prefect_yaml clients.example.toml > prefect.yaml"
     )
+
+
+def test_interval_starts_are_spread_over_the_interval():
+    clients = [
+        parse_client(f"C{i:03d}", {"store_id": 1000 + i, "token": "env:T"}) for i in range(200)
+    ]
+    offsets = {
+        (p.schedule.anchor - EPOCH).total_seconds()
+        for p in plan_deployments(clients, [SYNC_ORDERS])
+    }
+    assert all(0 <= o < 300 for o in offsets)
+    # 200 clients into 300 one-second slots: ~146 distinct expected (birthday maths)
+    assert len(offsets) > 120 and max(offsets) - min(offsets) > 250
