@@ -14,16 +14,24 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 from prefect.utilities.annotations import quote
 
+from flows.alerts import alert_on_failure
+from flows.lanes import client_lane
 from npf_ecwid.config import get_client
 from npf_ecwid.orders.pull import PullSummary, parse_since, summarise
 from npf_ecwid.settings import get_settings
 from tasks.orders import fetch, find_handed_off, hand_off, plan_pull, prepare_orders
 
 
-@flow(name="sync-orders", flow_run_name="sync-orders-{client}")
+@flow(name="sync-orders", flow_run_name="sync-orders-{client}", on_failure=[alert_on_failure])
 def sync_orders(client: str, since: str | None = None) -> PullSummary:
     """Pull `client`'s new and changed orders (`since`: re-pull orders updated since that
-    date/ISO time; the watermark never moves back)."""
+    date/ISO time; the watermark never moves back). Runs inside the client's lane
+    (`flows.lanes`): never beside another flow of the same client, re-entered as a subflow."""
+    with client_lane(client):
+        return _pull(client, since)
+
+
+def _pull(client: str, since: str | None) -> PullSummary:
     config = get_client(get_settings().clients_file, client)
     run_at = datetime.now(UTC)
     start = parse_since(since, config.timezone) if since else None

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.utilities.annotations import quote
-from prefect.utilities.asyncutils import run_coro_as_sync
 
 from flows.alerts import alert_on_failure
 from flows.lanes import client_lane
@@ -28,8 +26,6 @@ def final_order_pull(client: str) -> None:
     flight anyway, so the figures err on the safe side.
     """
     state = sync_orders(client, return_state=True)
-    if inspect.isawaitable(state):  # an async subflow called from this sync flow (Prefect 3.8)
-        state = run_coro_as_sync(state)
     if state.is_failed() or state.is_crashed():
         get_run_logger().warning(
             "final order pull for %s failed (%s); continuing", client, state.message
