@@ -54,7 +54,7 @@ def own_cpu() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def wait_http(url: str, timeout: float = 180) -> None:
+def wait_http(url: str, timeout: float = 600) -> None:
     import httpx
 
     deadline = time.monotonic() + timeout
@@ -230,13 +230,13 @@ def main() -> None:
     parser.add_argument("--serve-limit", type=int, default=4)
     args = parser.parse_args()
     n = args.clients
+    sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory(prefix="npf-capacity-") as tmp:
         sandbox, server = start_services(Path(tmp), n, args.orders)
         try:
             from npf_ecwid.db import get_engine, init_db
 
             init_db(get_engine())
-            sys.path.insert(0, str(ROOT))
             inprocess_cycle(n)  # warm-up: first pull of every client (not measured)
             measure("bare", 2 * n, server.pid, lambda: asyncio.run(bare_cycle(n)))
             measure("inprocess", 2 * n, server.pid, lambda: inprocess_cycle(n))
