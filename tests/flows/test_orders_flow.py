@@ -13,9 +13,11 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from prefect.client.orchestration import get_client
 from prefect.settings import PREFECT_API_URL
 from typer.testing import CliRunner
 
+from flows.lanes import lane_name
 from flows.orders import sync_orders
 from npf_ecwid.cli import app
 from npf_ecwid.orders.pull import OrderPullError
@@ -212,6 +214,10 @@ def test_killed_mid_run_then_rerun_has_every_order_exactly_once(orders_env):
         process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
     assert orders_env.order_ids() == before and watermark(orders_env) == mark
+    # The killed run held the client's lane; an operator drops it rather than wait for its
+    # lease to expire (5 min). The next run recreates it.
+    with get_client(sync_client=True) as prefect:
+        prefect.delete_global_concurrency_limit_by_name(lane_name("ACME"))
 
     orders_env.sandbox.faults.latency_ms = 0
     summary = sync_orders(client="ACME")
