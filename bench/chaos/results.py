@@ -86,8 +86,10 @@ def nothing_to_do(record: RunRecord) -> bool:
 
 
 def says_403(record: RunRecord) -> bool:
+    """The run's output carries the one-line refusal ("... rejected the token (403)"); a bare
+    "403" is not enough (timestamps and ids contain it)."""
     text = record.text()
-    return "403" in text and record.client in text
+    return "(403)" in text and record.client in text
 
 
 def report(result: Result, say: Callable[[str], None] = print) -> None:

@@ -1,7 +1,8 @@
 """Fault weather: a thread that keeps changing the sandbox's `Faults` while flows run.
 
 Base: `fail_rate` 5xx, `drop_rate` dropped connections, `timeout_rate` hung requests (the
-children's client gives up after `ECWID_TIMEOUT_S`). Every `period` seconds one of: calm
+children's client gives up after `ECWID_TIMEOUT_S`), `drop_after_rate` requests applied whose
+answer is lost. Every `period` seconds one of: calm
 base, a latency spike (`spike_ms` on every request), or a 429 burst (the rate limit cut to a
 few requests per short window, so clients get 429 with `Retry-After`).
 """
@@ -21,6 +22,7 @@ class Climate:
     fail_rate: float = 0.10
     drop_rate: float = 0.02
     timeout_rate: float = 0.01
+    drop_after_rate: float = 0.02  # applied, answer lost: the case blind retries duplicate
     latency_ms: float = 5.0
     spike_ms: float = 400.0
     spike_share: float = 0.15
@@ -45,6 +47,7 @@ class Weather:
     def roll(self) -> str:
         c, f = self.climate, self.faults
         f.fail_rate, f.drop_rate, f.timeout_rate = c.fail_rate, c.drop_rate, c.timeout_rate
+        f.drop_after_rate = c.drop_after_rate
         f.latency_ms, f.hang_s = c.latency_ms, c.hang_s
         f.rate_limit, f.rate_window = 600, 60.0
         roll = self.rng.random()
@@ -60,7 +63,7 @@ class Weather:
     def calm(self) -> None:
         """No faults at all (the operator's final clean cycle)."""
         f = self.faults
-        f.fail_rate = f.drop_rate = f.timeout_rate = 0.0
+        f.fail_rate = f.drop_rate = f.timeout_rate = f.drop_after_rate = 0.0
         f.latency_ms = 0.0
         f.rate_limit, f.rate_window = 600, 60.0
 

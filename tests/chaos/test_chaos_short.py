@@ -7,7 +7,6 @@ The long version (>= 200 cycles) is `python -m bench.chaos` (docs/benchmarks.md,
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 
 import pytest
@@ -20,12 +19,6 @@ pytestmark = [pytest.mark.prefect, pytest.mark.timeout(900)]
 
 for _flow in ("flows.orders", "flows.tracking", "flows.stock"):
     pytest.importorskip(_flow, reason=f"{_flow} is not on this branch yet")
-_tracking_tasks = pytest.importorskip("tasks.tracking")
-if inspect.iscoroutinefunction(_tracking_tasks.push_updates.fn):
-    pytest.skip(  # a sync flow calling an async task gets a coroutine back, not a PushRun
-        "the tracking push task is async under a sync flow (fix pending on branch tracking)",
-        allow_module_level=True,
-    )
 
 
 def test_short_chaos_run_keeps_every_invariant(prefect_server: None, tmp_path: Path) -> None:
