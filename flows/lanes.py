@@ -51,7 +51,9 @@ from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.utilities.asyncutils import run_coro_as_sync
 
 LANE_PREFIX = "client-"
-LEASE_SECONDS = 300.0  # Prefect's default; renewed while the run holds the slot
+# Prefect's minimum. A live run renews it every 45 s (Prefect renews at 3/4 of the lease); a
+# SIGKILLed run's lane frees itself within a minute instead of Prefect's default five.
+LEASE_SECONDS = 60.0
 DEFAULT_WAIT_SECONDS = 3600.0  # a daily stock sync may hold the lane a while; then give up loudly
 
 

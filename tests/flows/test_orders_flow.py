@@ -215,7 +215,7 @@ def test_killed_mid_run_then_rerun_has_every_order_exactly_once(orders_env):
     assert process.returncode == -signal.SIGKILL
     assert orders_env.order_ids() == before and watermark(orders_env) == mark
     # The killed run held the client's lane; an operator drops it rather than wait for its
-    # lease to expire (5 min). The next run recreates it.
+    # lease to expire (up to 60 s). The next run recreates it.
     with get_client(sync_client=True) as prefect:
         prefect.delete_global_concurrency_limit_by_name(lane_name("ACME"))
 

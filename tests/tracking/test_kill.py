@@ -56,7 +56,7 @@ class HoldPutAnswers:
 
 def clear_lane(client: str) -> None:
     """What an operator does after a crash instead of waiting for the dead run's lane lease to
-    expire (5 minutes): drop the lane; the next run recreates it."""
+    expire (up to 60 s): drop the lane; the next run recreates it."""
     with get_client(sync_client=True) as prefect:
         prefect.delete_global_concurrency_limit_by_name(lane_name(client))
 
