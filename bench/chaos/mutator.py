@@ -12,10 +12,10 @@ tell "this order matched the client's filters at some point" from "never matched
 from __future__ import annotations
 
 import random
-import threading
 from collections import Counter, defaultdict
 from typing import Any
 
+from bench.chaos.background import Background
 from npf_ecwid.sandbox import SandboxStore
 
 State = tuple[str, str]  # (paymentStatus, fulfillmentStatus)
@@ -23,9 +23,11 @@ _RECENT = 400  # only recent orders get edited, like real stores
 _OPEN = ("AWAITING_PROCESSING", "PROCESSING")
 
 
-class Mutator:
+class Mutator(Background):
     """Call `step()` directly (deterministic tests) or `start()`/`stop()` for a thread that
     steps every `interval` seconds."""
+
+    thread_name = "chaos-mutator"
 
     def __init__(self, stores: list[SandboxStore], *, seed: int = 11, interval: float = 0.2):
         self.stores = stores
@@ -34,8 +36,7 @@ class Mutator:
         self.counts: Counter[str] = Counter()
         self.history: dict[tuple[int, str], set[State]] = defaultdict(set)
         self._recent: dict[int, list[str]] = {}
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__()
         for store in stores:
             with store.lock:
                 orders = store.orders()
@@ -97,14 +98,3 @@ class Mutator:
     def _run(self) -> None:
         while not self._stop.wait(self.rng.uniform(0, 2 * self.interval)):
             self.step()
-
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="chaos-mutator", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None

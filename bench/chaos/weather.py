@@ -10,10 +10,10 @@ few requests per short window, so clients get 429 with `Retry-After`).
 from __future__ import annotations
 
 import random
-import threading
 from collections import Counter
 from dataclasses import dataclass
 
+from bench.chaos.background import Background
 from npf_ecwid.sandbox import Faults
 
 
@@ -32,7 +32,9 @@ class Climate:
     hang_s: float = 10.0
 
 
-class Weather:
+class Weather(Background):
+    thread_name = "chaos-weather"
+
     def __init__(
         self, faults: Faults, climate: Climate | None = None, *, period: float = 2.0, seed: int = 9
     ):
@@ -41,8 +43,7 @@ class Weather:
         self.period = period
         self.rng = random.Random(seed)
         self.counts: Counter[str] = Counter()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__()
 
     def roll(self) -> str:
         c, f = self.climate, self.faults
@@ -72,14 +73,6 @@ class Weather:
             self.roll()
             self._stop.wait(self.period)
 
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="chaos-weather", daemon=True)
-        self._thread.start()
-
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        super().stop()
         self.calm()
