@@ -82,3 +82,24 @@ def test_duplicate_ids_last_wins_and_empty_input():
     assert len(frames.lines) == 2
     empty = normalise_orders([])
     assert len(empty) == 0 and "content_hash" in empty.orders and "sku" in empty.lines
+
+
+def test_content_hash_values_are_stable_across_versions():
+    """Values computed by the first release: `npf_order.content_hash` holds such hashes and a
+    re-pull compares against them, so a new value for the same order would mark it "updated"
+    for the WMS."""
+    frames = normalise_orders(
+        [
+            order(),
+            pickup(),
+            order("X", items=[]),
+            order("Y", shippingPerson=None, items=[{"id": 1, "sku": "A", "quantity": 1}]),
+        ],
+        currency="AUD",
+    )
+    assert list(frames.orders["content_hash"]) == [
+        "6246b44b8c5cc2da",
+        "290ff800ceb91a29",
+        "4e9944dbb0fb2110",
+        "ad298265a46d682f",
+    ]
