@@ -54,9 +54,10 @@ def fetch(client: ClientConfig, query: ApiQuery) -> Fetched:
     flows (the stock sync's final pull) can call as a subflow."""
     fetched = asyncio.run(_fetch(client, query))
     get_run_logger().info(
-        "client %s: pulled %d orders in %d requests (%d retries, %d x 429)",
+        "client %s: pulled %d orders (+%d unreadable) in %d requests (%d retries, %d x 429)",
         client.code,
         len(fetched.orders),
+        len(fetched.unreadable),
         fetched.requests,
         fetched.retries,
         fetched.rate_limited,
@@ -72,7 +73,7 @@ def find_handed_off(client: ClientConfig, orders: list[Order]) -> set[str]:
 @task(name="prepare-orders", cache_policy=NO_CACHE)
 def prepare_orders(client: ClientConfig, fetched: Fetched, handed_off: set[str]) -> Prepared:
     """Normalise, filter and validate (pure)."""
-    prepared = prepare(client, fetched.orders, handed_off, fetched.currency)
+    prepared = prepare(client, fetched.orders, handed_off, fetched.currency, fetched.unreadable)
     logger = get_run_logger()
     for entry in prepared.quarantined:
         logger.warning(
@@ -90,7 +91,7 @@ def hand_off(
         client.code,
         prepared.frames,
         prepared.quarantined,
-        next_watermark(fetched.orders, run_at),
+        next_watermark(fetched.orders, run_at, fetched.unreadable),
         run_at,
     )
     result = open_intake().commit(batch)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from typing import Any, TypeVar
@@ -11,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from npf_ecwid.ecwid.models import EcwidModel, Page
 from npf_ecwid.ecwid.session import describe_validation_error, parse
-from npf_ecwid.ecwid.stats import ClientStats
+from npf_ecwid.ecwid.stats import ClientStats, RejectedItem
 
 log = logging.getLogger("npf_ecwid.ecwid")
 
@@ -32,8 +33,10 @@ def parse_page(model: type[T], response: httpx.Response, what: str, stats: Clien
     """The page as typed items, in one pass over the JSON.
 
     One malformed item must not cost the whole page: if the fast path fails, the items are
-    parsed one by one; bad ones are counted in `stats.invalid_items` and logged with their id
-    (the rest of the page is returned). An unreadable envelope raises `EcwidBadResponse`.
+    parsed one by one; bad ones are counted in `stats.invalid_items`, kept in `stats.rejected`
+    (id if readable, which fields are wrong, the raw item) for the caller to quarantine, and
+    logged with their id (the rest of the page is returned). An unreadable envelope raises
+    `EcwidBadResponse`.
     """
     try:
         return Page[model].model_validate_json(response.content)  # type: ignore[valid-type]
@@ -46,6 +49,7 @@ def parse_page(model: type[T], response: httpx.Response, what: str, stats: Clien
             good.append(model.model_validate(item))
         except ValidationError as error:
             stats.invalid_items += 1
+            stats.rejected.append(rejected_item(item, position, what, error))
             item_id = item.get("id") if isinstance(item, dict) else None
             log.warning(
                 "Ecwid %s: skipped item %s at position %d: %s",
@@ -57,6 +61,31 @@ def parse_page(model: type[T], response: httpx.Response, what: str, stats: Clien
     return Page[model](  # type: ignore[valid-type]
         total=raw.total, count=raw.count, offset=raw.offset, limit=raw.limit, items=good
     )
+
+
+def rejected_item(item: Any, position: int, what: str, error: ValidationError) -> RejectedItem:
+    """What the caller needs to hold a bad item for inspection (see `RejectedItem`)."""
+    fields = item if isinstance(item, dict) else {}
+    item_id, stamp = fields.get("id"), fields.get("updateTimestamp")
+    readable_id = isinstance(item_id, str | int) and not isinstance(item_id, bool) and item_id != ""
+    return RejectedItem(
+        what=what,
+        position=position,
+        item_id=str(item_id) if readable_id else None,
+        reason=describe_fields(error),
+        raw_json=json.dumps(item, ensure_ascii=False, separators=(",", ":")),
+        update_timestamp=stamp if type(stamp) is int else None,
+    )
+
+
+def describe_fields(error: ValidationError, limit: int = 5) -> str:
+    """Every problem as `field: message` (camelCase paths as Ecwid sends them, e.g.
+    `items.0.quantity: Input should be a valid integer`), at most `limit` of them."""
+    problems = [
+        f"{'.'.join(str(p) for p in e['loc']) or '(item)'}: {e['msg']}" for e in error.errors()
+    ]
+    more = f" (+{len(problems) - limit} more)" if len(problems) > limit else ""
+    return "; ".join(problems[:limit]) + more
 
 
 def newest_by_id(items: Iterable[T]) -> list[T]:

@@ -1,10 +1,28 @@
-"""Counters one `EcwidClient` keeps, for run artifacts and benchmarks."""
+"""Counters one `EcwidClient` keeps, for run artifacts and benchmarks, and the list items it
+could not parse (kept so the caller can quarantine them instead of losing them)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+
+@dataclass(frozen=True)
+class RejectedItem:
+    """A list item (e.g. one order of a `GET /orders` page) that failed model validation.
+
+    `item_id` is its `id` when that can be read (a string or a number), `raw_json` the item
+    exactly as Ecwid sent it, re-serialised (never request headers, so no token), `reason`
+    names each field and its problem, `update_timestamp` is its `updateTimestamp` when that
+    is a number (the pull's watermark must pass it)."""
+
+    what: str  # which call, e.g. "orders search"
+    position: int  # offset in the result list
+    item_id: str | None
+    reason: str
+    raw_json: str
+    update_timestamp: int | None = None
 
 
 @dataclass
@@ -15,7 +33,8 @@ class ClientStats:
     transport_errors: int = 0  # timeouts, refused or dropped connections
     by_status: Counter[int] = field(default_factory=Counter)
     limiter_wait_s: float = 0.0  # total time callers waited for a rate-limit slot
-    invalid_items: int = 0  # list items skipped because they could not be parsed
+    invalid_items: int = 0  # list items that could not be parsed (each in `rejected`)
+    rejected: list[RejectedItem] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {

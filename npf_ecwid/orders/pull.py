@@ -14,6 +14,7 @@ window again.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -24,6 +25,7 @@ from npf_ecwid.ecwid.api import EcwidAPI
 from npf_ecwid.ecwid.client import OrderQuery
 from npf_ecwid.ecwid.errors import EcwidAuthError, EcwidError
 from npf_ecwid.ecwid.models import Order
+from npf_ecwid.ecwid.stats import RejectedItem
 from npf_ecwid.normalise import OrderFrames, normalise_orders
 from npf_ecwid.orders.filters import ApiQuery, apply_filters
 from npf_ecwid.orders.validate import find_problems
@@ -41,6 +43,7 @@ class Fetched:
     requests: int = 0
     retries: int = 0
     rate_limited: int = 0
+    unreadable: tuple[Quarantined, ...] = ()  # orders Ecwid sent that failed to parse
 
 
 @dataclass
@@ -89,20 +92,62 @@ async def fetch_orders(client: ClientConfig, ecwid: EcwidAPI, query: ApiQuery) -
     """The store's currency and every order matching `query` (pages fetched concurrently
     within the token's rate limit by the client). Ecwid errors become one-line
     `OrderPullError`s naming the client; a rejected token fails at the first call."""
+    stats = ecwid.stats
     try:
         profile = await ecwid.get_profile()
+        already_rejected = len(stats.rejected)
         orders = await ecwid.search_orders(OrderQuery(**query.as_kwargs()))
     except (EcwidError, ExceptionGroup) as raised:
         raise _pull_error(client, raised) from None
     units = profile.formats_and_units
-    stats = ecwid.stats
     return Fetched(
         orders,
         units.currency if units else None,
         stats.requests,
         stats.retries,
         stats.rate_limited,
+        unreadable_orders(stats.rejected[already_rejected:], orders),
     )
+
+
+def unreadable_orders(
+    rejected: Sequence[RejectedItem], orders: Sequence[Order]
+) -> tuple[Quarantined, ...]:
+    """Quarantine entries for the orders the client could not parse (one per order; a copy
+    listed twice while paging keeps the newer). An order that was also read fine (it changed
+    while we paged and its other copy parses) is not held back.
+
+    Keyed by the order's `id` when it can be read, so the entry is resolved when a fixed
+    version is handed off; otherwise by a digest of the raw JSON, marked "(no id)" (such an
+    entry stays listed until an operator clears it: nothing links it to the fixed order)."""
+    parsed = {order.id for order in orders}
+    held: dict[str, Quarantined] = {}
+    for item in rejected:
+        key = _quarantine_key(item)
+        if key in parsed:
+            continue
+        stamp = item.update_timestamp
+        entry = Quarantined(
+            key,
+            f"unreadable order: {item.reason}",
+            item.raw_json,
+            datetime.fromtimestamp(stamp, tz=UTC) if stamp is not None else None,
+        )
+        previous = held.get(key)
+        if previous is None or _stamp(entry) > _stamp(previous):
+            held[key] = entry
+    return tuple(held.values())
+
+
+def _stamp(entry: Quarantined) -> datetime:
+    return entry.ecwid_updated_at or datetime.min.replace(tzinfo=UTC)
+
+
+def _quarantine_key(item: RejectedItem) -> str:
+    if item.item_id is not None and len(item.item_id) <= 64:
+        return item.item_id
+    digest = hashlib.sha256(item.raw_json.encode()).hexdigest()[:16]
+    return f"(no id) sha256 {digest}"
 
 
 def _pull_error(client: ClientConfig, raised: Exception) -> OrderPullError:
@@ -123,9 +168,12 @@ def prepare(
     orders: Sequence[Order],
     handed_off: set[str],
     currency: str | None = None,
+    unreadable: Sequence[Quarantined] = (),
 ) -> Prepared:
     """Normalise, filter (already handed-off orders always pass) and validate; invalid
-    orders become quarantine entries carrying their JSON, the rest of the batch proceeds."""
+    orders become quarantine entries carrying their JSON, the rest of the batch proceeds.
+    `unreadable` (`Fetched.unreadable`: orders that did not even parse) are quarantined as
+    they are: no filter can be applied to them, and an operator should see them."""
     frames = normalise_orders(orders, currency)
     filtered = apply_filters(client, frames, handed_off)
     problems = find_problems(filtered.kept)
@@ -139,12 +187,20 @@ def prepare(
         )
         for order_id, reason in problems.items()
     ]
-    return Prepared(filtered.kept.without(problems), quarantined, filtered.skipped, len(frames))
+    quarantined.extend(unreadable)
+    pulled = len(frames) + len(unreadable)
+    return Prepared(filtered.kept.without(problems), quarantined, filtered.skipped, pulled)
 
 
-def next_watermark(orders: Sequence[Order], run_at: datetime) -> datetime | None:
-    """min(run start, latest `updateDate` pulled); None when nothing was pulled (keep)."""
+def next_watermark(
+    orders: Sequence[Order], run_at: datetime, unreadable: Sequence[Quarantined] = ()
+) -> datetime | None:
+    """min(run start, latest `updateDate` pulled); None when nothing was pulled (keep).
+
+    Unreadable orders count too: they are committed to quarantine in the same transaction,
+    so passing them loses nothing, and a fixed version has a newer `updateDate` anyway."""
     stamps = [order.updated_at for order in orders if order.updated_at is not None]
+    stamps += [q.ecwid_updated_at for q in unreadable if q.ecwid_updated_at is not None]
     return min(max(stamps), run_at) if stamps else None
 
 

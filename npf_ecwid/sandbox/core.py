@@ -174,6 +174,24 @@ class SandboxStore:
         assert order is not None
         return order
 
+    def edit_raw(
+        self, order_id: str, changes: dict[str, Any], drop: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """Set or remove top-level fields of a stored order exactly as given, bypassing the
+        API's checks, and bump `updateDate`: malformed data for tests (a string quantity,
+        `items` that is not a list, a missing `id`). The order stays stored under its
+        original id. KeyError for an unknown id."""
+        with self.lock:
+            order = self.get_order(order_id)
+            if order is None:
+                raise KeyError(order_id)
+            order.update(changes)
+            for name in drop:
+                order.pop(name, None)
+            self.stamp_update(order)
+            self.touch()
+            return order
+
     def add_order(self, **overrides: Any) -> dict[str, Any]:
         """A new customer order placed now: fresh id with the store's prefix, PAID /
         AWAITING_PROCESSING unless overridden, stock decremented like an Ecwid checkout.

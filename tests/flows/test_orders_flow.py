@@ -138,6 +138,53 @@ def test_quarantine_keeps_bad_orders_out_and_lets_the_rest_through(orders_env):
     assert "no quarantined orders" in result.output
 
 
+def test_unreadable_orders_are_quarantined_with_their_json_until_fixed(orders_env):
+    sync_orders(client="ACME")
+    store = orders_env.store
+    good = store.add_order()
+    text_qty, not_list, bad_date, no_id = (store.add_order()["id"] for _ in range(4))
+    line = store.get_order(text_qty)["items"][0]
+    store.edit_raw(text_qty, {"items": [{**line, "quantity": "two"}]})
+    store.edit_raw(not_list, {"items": "3 x TEE-L"})
+    store.edit_raw(bad_date, {"createDate": "yesterday"})
+    store.edit_raw(no_id, {}, drop=("id",))  # still stored (and found) under its old id
+
+    summary = sync_orders(client="ACME")
+    assert (summary.new, summary.quarantined) == (1, 4)
+    handed_off = orders_env.order_ids()
+    assert good["id"] in handed_off
+    assert not {text_qty, not_list, bad_date, no_id} & set(handed_off)
+    held = {
+        order_id: (reason, json.loads(raw))
+        for order_id, reason, raw in orders_env.rows(
+            "SELECT ecwid_order_id, reason, raw_json FROM orders_quarantine "
+            "WHERE client = 'ACME' AND resolved_at IS NULL"
+        )
+    }
+    reason, raw = held[text_qty]
+    assert reason.startswith("unreadable order: items.0.quantity: Input should be a valid integer")
+    assert (
+        raw["items"][0]["quantity"] == "two" and raw["email"] == store.get_order(text_qty)["email"]
+    )
+    assert held[not_list][0] == "unreadable order: items: Input should be a valid list"
+    assert held[bad_date][0].startswith("unreadable order: createDate: Input should be")
+    [(reason, raw)] = [v for k, v in held.items() if k.startswith("(no id) ")]
+    assert reason == "unreadable order: id: Field required"
+    assert raw["internalId"] == store.get_order(no_id)["internalId"] and "id" not in raw
+    assert len(held) == 4 and not any(TOKEN in json.dumps(raw) for _, raw in held.values())
+    newest = max(store.get_order(i)["updateTimestamp"] for i in (text_qty, no_id))
+    assert watermark(orders_env) >= datetime.fromtimestamp(newest, UTC)  # passed them
+
+    store.edit_raw(text_qty, {"items": [{**line, "quantity": 2}]})  # merchant fixes it
+    summary = sync_orders(client="ACME")
+    assert (summary.new, summary.quarantined) == (1, 3)  # the others are re-seen, still bad
+    assert text_qty in orders_env.order_ids()
+    result = CliRunner().invoke(app, ["orders", "quarantine", "--client", "ACME"])
+    assert result.exit_code == 0, result.output
+    assert text_qty not in result.output and not_list in result.output
+    assert "unreadable order: items: Input should be a valid list" in result.output
+
+
 def test_rejected_token_fails_fast_without_retries(orders_env):
     orders_env.sandbox.revoke_token(TOKEN)
     with pytest.raises(OrderPullError, match=r"^client ACME: Ecwid rejected the token \(403\)$"):
