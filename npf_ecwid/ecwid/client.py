@@ -26,7 +26,15 @@ from npf_ecwid.ecwid.models import (
     TokenInfo,
     UpdateResult,
 )
-from npf_ecwid.ecwid.paging import PAGE_SIZE, newest_by_id, parse_page
+from npf_ecwid.ecwid.paging import (
+    MAX_REPAIR_ROUNDS,
+    PAGE_SIZE,
+    PagingKeptChanging,
+    bridge_offsets,
+    newest_by_id,
+    page_offsets,
+    parse_page,
+)
 from npf_ecwid.ecwid.session import EcwidSession, parse
 
 log = logging.getLogger("npf_ecwid.ecwid")
@@ -163,13 +171,20 @@ class EcwidClient(EcwidSession):
     async def _search_all(
         self, path: str, params: dict[str, str], model: type[T], what: str
     ) -> list[T]:
+        """Every item of a search: page 0, then overlapping pages concurrently, then bridge
+        pages wherever the set changed under us (`paging.bridge_offsets`)."""
         first = await self._page(path, params, 0, model, what)
         pages: list[Page[T]] = [first]
-        total, requested = first.total, {0}
+        total, requested, repairs = first.total, {0}, 0
         while True:
-            offsets = [o for o in range(PAGE_SIZE, total, PAGE_SIZE) if o not in requested]
+            offsets = page_offsets(total, requested)
             if not offsets:
-                break
+                offsets = bridge_offsets(pages)
+                if not offsets:
+                    break
+                repairs += 1
+                if repairs > MAX_REPAIR_ROUNDS:
+                    raise PagingKeptChanging(f"{what}: the result set kept changing while paging")
             requested.update(offsets)
             try:
                 async with asyncio.TaskGroup() as group:  # first failure cancels the rest
