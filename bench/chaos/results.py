@@ -4,7 +4,7 @@ summary (`chaos: cycles=... kills=... missing=0 ...`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bench.chaos.invariants import ClientFigures
 from bench.chaos.runner import RunRecord
@@ -27,6 +27,7 @@ class Result:
     weather: dict[str, int]
     runs: int
     min_kills: int
+    median_seconds: dict[str, float] = field(default_factory=dict)
 
     def totals(self) -> dict[str, int]:
         c = self.clients
@@ -125,6 +126,8 @@ def report(result: Result, say: Callable[[str], None] = print) -> None:
         f"failed_runs(not revoked)={result.failed_runs} store_changes={result.mutations} "
         f"weather={result.weather} others_ok_while_revoked={result.others_ok_while_revoked}"
     )
+    medians = ", ".join(f"{k} {v:.1f} s" for k, v in sorted(result.median_seconds.items()))
+    say(f"median seconds: {medians}")
     for problem in result.failures():
         say(f"INVARIANT FAILED: {problem}")
     say(result.summary())

@@ -48,7 +48,7 @@ class Options:
     cycles: int = 6
     orders_per_store: int = 300
     products: int = 30
-    kill_rate: float = 0.15
+    kill_rate: float = 0.05
     min_kills: int = 20
     guaranteed_kills: int = 0
     max_minutes: float | None = None  # stop starting chaos cycles after this long
@@ -163,33 +163,43 @@ class Chaos:
                 seed=self.o.seed,
                 on_kill=functools.partial(release_lane, self.prefect_api_url),
             )
-            self.mutator.start()
-            self.weather.start()
             try:
-                for cycle in range(self.o.cycles):
-                    if self._out_of_time(began):
-                        self.say(f"time budget used: stopping after {cycle} cycles")
-                        break
-                    tick = time.monotonic()
-                    self._toggle_revocation(cycle)
-                    list(pool.map(lambda c, n=cycle: self.client_cycle(c, n, chaos=True), codes))
-                    self.cycles_done = cycle + 1
-                    changes = sum(self.mutator.counts.values())
-                    self.say(
-                        f"cycle {cycle + 1}/{self.o.cycles}: {time.monotonic() - tick:.1f} s, "
-                        f"kills {self.runner.kills}, store changes {changes}"
+                self.runner.start(codes)
+                self.say(f"workers up in {max(self.runner.starts):.1f} s")
+                self._chaos_cycles(pool, codes, began)
+                self._restore_token()
+                self.say("final clean cycle (faults off, no kills, no store changes)")
+                list(
+                    pool.map(
+                        lambda c: self.client_cycle(c, self.o.cycles, chaos=False, final=True),
+                        codes,
                     )
-            finally:
-                self.mutator.stop()
-                self.weather.stop()
-            self._restore_token()
-            self.say("final clean cycle (faults off, no kills, no store changes)")
-            list(
-                pool.map(
-                    lambda c: self.client_cycle(c, self.o.cycles, chaos=False, final=True), codes
                 )
-            )
+            finally:
+                self.runner.close()
         return self.check(time.monotonic() - began)
+
+    def _chaos_cycles(self, pool: ThreadPoolExecutor, codes: list[str], began: float) -> None:
+        assert self.runner is not None
+        self.mutator.start()
+        self.weather.start()
+        try:
+            for cycle in range(self.o.cycles):
+                if self._out_of_time(began):
+                    self.say(f"time budget used: stopping after {cycle} cycles")
+                    break
+                tick = time.monotonic()
+                self._toggle_revocation(cycle)
+                list(pool.map(lambda c, n=cycle: self.client_cycle(c, n, chaos=True), codes))
+                self.cycles_done = cycle + 1
+                changes = sum(self.mutator.counts.values())
+                self.say(
+                    f"cycle {cycle + 1}/{self.o.cycles}: {time.monotonic() - tick:.1f} s, "
+                    f"kills {self.runner.kills}, store changes {changes}"
+                )
+        finally:
+            self.mutator.stop()
+            self.weather.stop()
 
     # --- invariants ---------------------------------------------------------------------
 
@@ -255,6 +265,7 @@ class Chaos:
             weather=dict(self.weather.counts),
             runs=len(records),
             min_kills=self.o.min_kills,
+            median_seconds=self.runner.median_seconds(),
         )
 
 
