@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cycles", type=int, default=200)
     parser.add_argument("--orders", type=int, default=300, help="generated orders per store")
     parser.add_argument("--products", type=int, default=30)
-    parser.add_argument("--kill-rate", type=float, default=0.05, help="share of runs killed")
+    parser.add_argument("--kill-rate", type=float, default=0.03, help="share of runs killed")
     parser.add_argument("--min-kills", type=int, default=20)
     parser.add_argument("--guaranteed-kills", type=int, default=0, help="first N runs killed")
     parser.add_argument(

@@ -48,7 +48,7 @@ class Options:
     cycles: int = 6
     orders_per_store: int = 300
     products: int = 30
-    kill_rate: float = 0.05
+    kill_rate: float = 0.03
     min_kills: int = 20
     guaranteed_kills: int = 0
     max_minutes: float | None = None  # stop starting chaos cycles after this long

@@ -133,7 +133,7 @@ class FlowRunner:
         cwd: Path,
         logs_dir: Path,
         *,
-        kill_rate: float = 0.05,
+        kill_rate: float = 0.03,
         guaranteed_kills: int = 0,
         max_kills_per_step: int = 3,
         seed: int = 3,
