@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 from collections.abc import Iterable
@@ -63,6 +64,23 @@ def parse_page(model: type[T], response: httpx.Response, what: str, stats: Clien
     return Page[model](  # type: ignore[valid-type]
         total=raw.total, count=raw.count, offset=raw.offset, limit=raw.limit, items=good
     )
+
+
+def parse_kept_page(
+    model: type[T], response: httpx.Response, what: str, stats: ClientStats
+) -> Page[T]:
+    """`parse_page` for a search that keeps every page until it returns, then `gc.freeze()`.
+
+    Why: a 100,000-order search builds ~2 million objects, and each time the heap grows by a
+    quarter the cyclic garbage collector scans every object in the process again (measured:
+    4 of 26 s of a 30,000-order pull, holding the GIL, so responses were read and rate-limit
+    slots freed late). Frozen objects are skipped by collections but still freed by reference
+    counting; the search calls `gc.unfreeze()` when it ends. Process-wide: for the length of
+    a search, cyclic garbage that already existed is not collected (memory, not correctness).
+    """
+    page = parse_page(model, response, what, stats)
+    gc.freeze()
+    return page
 
 
 def rejected_item(item: Any, position: int, what: str, error: ValidationError) -> RejectedItem:

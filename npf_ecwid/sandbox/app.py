@@ -12,6 +12,7 @@ import json
 import logging
 from typing import Any
 
+import pydantic_core
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -35,6 +36,15 @@ __all__ = ["ALL_SCOPES", "ConnectionDropped", "Faults", "Sandbox", "create_app"]
 
 _JSON_TYPES = ("application/json", "text/json")
 _BODY_METHODS = frozenset({"PUT", "POST"})
+
+
+class _RustJSONResponse(JSONResponse):
+    """JSON rendered by pydantic-core's serialiser (already a dependency through pydantic):
+    a 100-order page renders ~3x faster than with the stdlib's `json.dumps`, so paging
+    benchmarks measure the client, not the sandbox."""
+
+    def render(self, content: Any) -> bytes:
+        return pydantic_core.to_json(content)
 
 
 async def _read_json(request: Request) -> Any:
@@ -80,7 +90,7 @@ async def api(request: Request, store_id: str, path: str) -> Response:
         sb, sb.store(number), grant, request.method, "/" + path, dict(request.query_params), body
     )
     status, payload = dispatch(call)
-    return JSONResponse(payload, status)
+    return _RustJSONResponse(payload, status)
 
 
 def create_app(sandbox: Sandbox) -> FastAPI:

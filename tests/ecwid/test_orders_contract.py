@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,6 +42,16 @@ async def test_search_returns_every_order_exactly_once(
     found = await ecwid.search_orders(OrderQuery())
     assert sorted(o.id for o in found) == expected
     assert ecwid.stats.requests == -(-len(expected) // 100)  # one request per page, no more
+
+
+async def test_search_leaves_nothing_frozen_from_the_garbage_collector(
+    ecwid: EcwidClient, store: SandboxStore
+) -> None:
+    """Pages are hidden from the cyclic GC while a search collects them (`parse_kept_page`);
+    they must be back in its sight afterwards."""
+    assert gc.get_freeze_count() == 0
+    assert len(await ecwid.search_orders(OrderQuery())) >= 250
+    assert gc.get_freeze_count() == 0
 
 
 async def test_iterator_pages_sequentially_over_every_order(
