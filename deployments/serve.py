@@ -1,29 +1,38 @@
 """`npf-ecwid serve`: register every client deployment and run them on their schedules.
 
-One long-running process (`prefect.serve`): no work pool, worker or `prefect.yaml` to set up.
-Choices, and why:
+One long-running process: no work pool, worker or `prefect.yaml` to set up. Choices, and why:
+- Runs execute in this process (`deployments.runner.InProcessRunner`, Prefect's flow engine in
+  a thread pool), not one interpreter per run as `prefect.serve` does: that start-up alone
+  costs ~2 CPU-s per run, and 200 clients on a 5-minute cadence is 1.33 runs/s (measured in
+  `bench/capacity.py`). For more than one machine, see the README (work pools and workers).
 - It needs a real Prefect server (`PREFECT_API_URL`). Without one, Prefect would start an
   ephemeral server that dies with this process, and with it the schedules and run history an
   operator relies on; so we refuse with a one-line reason instead.
-- `pause_on_shutdown=True` (Prefect's default): stopping `serve` pauses its deployments, so the
-  scheduler stops queueing runs nobody executes, and a restart does not fire a backlog of missed
-  5-minute runs at once. Restarting `serve` re-registers and un-pauses them; the UI shows
-  "paused" meanwhile, which is the truth.
+- Stopping `serve` pauses its deployments, so the scheduler stops queueing runs nobody
+  executes, and a restart does not fire a backlog of missed 5-minute runs at once. Restarting
+  `serve` re-registers and un-pauses them; the UI shows "paused" meanwhile, which is the truth.
 - It refuses to take over a deployment that a `prefect deploy` (work pool) already owns under the
-  same `flow/name`: Prefect would keep the pool but drop its pull steps and the run would crash
-  (measured). Run either `serve` or work-pool workers for a given Prefect server, not both.
+  same `flow/name`: its workers would run them too. Run either `serve` or work-pool workers for
+  a given Prefect server, not both.
 """
 
 from __future__ import annotations
 
-from prefect import serve
+import asyncio
+import signal
+from uuid import UUID
+
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
+from prefect.client.schemas.responses import DeploymentResponse
+from prefect.client.schemas.sorting import DeploymentSort
 from prefect.settings import PREFECT_API_URL
 
-from deployments.build import runner_deployments
+from deployments.build import load_flow, register
 from deployments.plan import DeploymentPlan
-from flows.lanes import ensure_lanes
+from deployments.runner import InProcessRunner
+
+PAGE = 200
 
 
 class ServeError(RuntimeError):
@@ -51,20 +60,25 @@ def pool_owned(plans: list[DeploymentPlan]) -> list[str]:
                 f"Prefect server at {PREFECT_API_URL.value()} is not reachable "
                 f"({type(error).__name__})"
             )
-        existing = prefect.read_deployments(
-            deployment_filter=DeploymentFilter(
-                name=DeploymentFilterName(any_=sorted({p.name for p in plans}))
+        names = DeploymentFilter(name=DeploymentFilterName(any_=sorted({p.name for p in plans})))
+        existing: list[DeploymentResponse] = []
+        while True:  # paged: the server caps a page; limit/sort must be given (422 otherwise)
+            page = prefect.read_deployments(
+                deployment_filter=names,
+                limit=PAGE,
+                offset=len(existing),
+                sort=DeploymentSort.NAME_ASC,
             )
-        )
-        flow_names = {flow.id: flow.name for flow in prefect.read_flows()}
-    return sorted(
-        f"{flow_names.get(d.flow_id, '?')}/{d.name}"
-        for d in existing
-        if d.work_pool_name and f"{flow_names.get(d.flow_id, '?')}/{d.name}" in wanted
-    )
+            existing += page
+            if len(page) < PAGE:
+                break
+        owned = {
+            f"{prefect.read_flow(d.flow_id).name}/{d.name}" for d in existing if d.work_pool_name
+        }
+    return sorted(owned & wanted)
 
 
-def serve_plans(plans: list[DeploymentPlan], *, limit: int | None = None) -> None:
+def serve_plans(plans: list[DeploymentPlan], *, limit: int = 8) -> None:
     """Block, executing scheduled and manual runs of these deployments (Ctrl-C to stop)."""
     require_api_url()
     if not plans:
@@ -75,5 +89,21 @@ def serve_plans(plans: list[DeploymentPlan], *, limit: int | None = None) -> Non
             f"{', '.join(taken)} belong to a work pool (prefect deploy); delete them or keep "
             "using workers, don't serve the same names"
         )
-    ensure_lanes(sorted({plan.client for plan in plans}))
-    serve(*runner_deployments(plans), limit=limit, pause_on_shutdown=True)
+    ids = [UUID(deployment_id) for deployment_id in register(plans)]
+    flows = {
+        deployment_id: load_flow(plan.flow) for deployment_id, plan in zip(ids, plans, strict=True)
+    }
+    asyncio.run(_serve(InProcessRunner(flows, limit=limit)))
+
+
+async def _serve(runner: InProcessRunner) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await runner.run_forever(stop)
+    finally:
+        async with get_client() as prefect:
+            for deployment_id in runner.flows:
+                await prefect.pause_deployment(deployment_id)

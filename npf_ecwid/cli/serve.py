@@ -9,9 +9,7 @@ from npf_ecwid.settings import get_settings
 
 
 def serve(
-    limit: int = typer.Option(
-        8, min=1, help="Most flow runs at once (each is a ~90 MB subprocess)."
-    ),
+    limit: int = typer.Option(8, min=1, help="Most flow runs at once (threads of this process)."),
 ) -> None:
     """Register one deployment per client per flow with the Prefect server and run them.
 

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.deployments import run_deployment
-from prefect.runner import Runner
 from prefect.states import Scheduled
 from sqlalchemy import select
 from sqlmodel import Session
 
-from deployments.build import runner_deployment
+from deployments.build import register
 from deployments.plan import SYNC_ORDERS, plan_deployments
+from deployments.runner import InProcessRunner
 from flows.orders import sync_orders
 from npf_ecwid.config import load_clients
 from npf_ecwid.db import get_engine, init_db
@@ -59,7 +60,7 @@ async def test_failed_run_retried_completes_with_the_right_data(
     clients_file = tmp_path / "clients.toml"
     clients_file.write_text(CLIENTS)
     with serve_in_thread(create_app(sandbox)) as api_url:
-        # The runner's flow subprocess inherits this environment.
+        # The runner's flow runs read this environment.
         monkeypatch.setenv("ECWID_API_URL", api_url)
         monkeypatch.setenv("NPF_CLIENTS", str(clients_file))
         monkeypatch.setenv("NPF_DATA_DIR", str(tmp_path / "data"))
@@ -68,12 +69,12 @@ async def test_failed_run_retried_completes_with_the_right_data(
         engine = get_engine()
         init_db(engine)
         plans = plan_deployments(load_clients(clients_file).values(), [SYNC_ORDERS])
-        runner = Runner(pause_on_shutdown=False)
-        await runner.aadd_deployment(runner_deployment(plans[0]))
+        (deployment_id,) = await asyncio.to_thread(register, plans[:1])
+        runner = InProcessRunner({UUID(deployment_id): sync_orders})
 
         sandbox.faults.fail_rate, sandbox.faults.fail_status = 1.0, 503
         flow_run = await run_deployment("sync-orders/retry1", timeout=0)
-        await runner.start(run_once=True)
+        assert await runner.run_once() == [flow_run.id]
         async with get_client() as prefect:
             failed = await prefect.read_flow_run(flow_run.id)
         assert failed.state.is_failed(), failed.state
@@ -82,7 +83,7 @@ async def test_failed_run_retried_completes_with_the_right_data(
         sandbox.faults.fail_rate = 0.0  # the fault clears; the operator presses Retry
         async with get_client() as prefect:
             await prefect.set_flow_run_state(flow_run.id, Scheduled(message="Retry"), force=True)
-        await runner.start(run_once=True)
+        assert await runner.run_once() == [flow_run.id]
         async with get_client() as prefect:
             retried = await prefect.read_flow_run(flow_run.id)
         await asyncio.to_thread(sync_orders, "TWIN")  # a sync flow; keep this loop free

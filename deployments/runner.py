@@ -1,0 +1,203 @@
+"""Execute our deployments' runs inside one long-lived process: what `npf-ecwid serve` runs.
+
+Why not Prefect's own runner (`prefect.serve`): it starts a fresh interpreter per flow run, and
+importing Python + Prefect + our flows costs ~2 CPU-seconds before any work. 200 clients at a
+5-minute order + tracking cadence is 1.33 runs/s, which would need ~3 cores for imports alone
+(measured: 7.8 CPU-s per run including the Prefect server, against 0.9 CPU-s for the same run
+executed in an already-warm process; `bench/capacity.py`, docs/benchmarks.md).
+
+So this runner imports the flows once and executes each due run with Prefect's own flow engine
+(`prefect.flow_engine.run_flow`) in a thread pool. Everything an operator sees stays Prefect's:
+states, logs, artifacts, retries of tasks, deployment concurrency, Retry from the UI.
+
+Guarantees:
+- A run is claimed with a Pending proposal before it starts; the server accepts one claim, so
+  two `serve` processes (or a work-pool worker) never execute the same run twice.
+- At most `limit` runs at once; due runs beyond that stay Scheduled for the next poll (or for
+  another runner) instead of being claimed and left waiting.
+- Each claimed run records `host:pid` as its infrastructure pid. A run left Pending/Running by
+  a `serve` process on this host that is no longer alive (killed, machine restarted) is marked
+  Crashed when the next `serve` starts, so the UI never shows a run as running forever.
+- Stopping (Ctrl-C, SIGTERM) stops claiming and waits for the runs in progress to finish.
+
+Not supported, by design: hard-cancelling a run from the UI (a thread cannot be killed); the
+run finishes its current step and its outcome is recorded. Runs are short and idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import os
+import socket
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from prefect import Flow
+from prefect.client.orchestration import PrefectClient, get_client
+from prefect.client.schemas.filters import (
+    DeploymentFilter,
+    DeploymentFilterId,
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
+from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.client.schemas.sorting import FlowRunSort
+from prefect.exceptions import Abort
+from prefect.flow_engine import run_flow
+from prefect.logging import get_logger
+from prefect.states import Crashed, Pending
+from prefect.utilities.engine import propose_state
+
+logger = get_logger("npf-ecwid.serve")
+
+PAGE = 200
+UNFINISHED = [StateType.PENDING, StateType.RUNNING, StateType.CANCELLING]
+
+
+def this_process() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def is_dead_local_process(infrastructure_pid: str | None) -> bool:
+    """True when `host:pid` names a process on this host that no longer exists."""
+    host, _, pid = (infrastructure_pid or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
+
+
+class InProcessRunner:
+    """Poll the server for due runs of `flows` (deployment id -> flow) and execute them here."""
+
+    def __init__(
+        self,
+        flows: Mapping[UUID, Flow[..., Any]],
+        *,
+        limit: int = 8,
+        poll_seconds: float = 2.0,
+    ) -> None:
+        self.flows = dict(flows)
+        self.limit = limit
+        self.poll_seconds = poll_seconds
+        self.identity = this_process()
+        self._pool = ThreadPoolExecutor(max_workers=limit, thread_name_prefix="npf-run")
+        self._active: dict[UUID, asyncio.Task[None]] = {}
+
+    async def run_once(self) -> list[UUID]:
+        """Claim every due run (up to the limit) and wait until they have finished."""
+        async with get_client() as prefect:
+            claimed = await self._claim_due(prefect)
+        await self._drain()
+        return claimed
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        """Sweep crashed leftovers, then poll until `stop` is set; then finish the runs."""
+        async with get_client() as prefect:
+            await self.sweep_orphans(prefect)
+            while not stop.is_set():
+                try:
+                    await self._claim_due(prefect)
+                except Exception as error:  # a busy or restarting server: try again next poll
+                    logger.warning("polling the Prefect server failed: %s", error)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self.poll_seconds)
+        await self._drain()
+
+    async def sweep_orphans(self, prefect: PrefectClient) -> list[UUID]:
+        """Mark Crashed the unfinished runs whose `serve` process on this host is gone."""
+        unfinished = FlowRunFilter(
+            state=FlowRunFilterState(type=FlowRunFilterStateType(any_=UNFINISHED))
+        )
+        ours = DeploymentFilter(id=DeploymentFilterId(any_=list(self.flows)))
+        swept: list[UUID] = []
+        kept = 0  # swept runs leave the filter, live ones stay: page past the live ones only
+        while True:  # limit and sort must be given (the server answers 422 to None)
+            runs = await prefect.read_flow_runs(
+                flow_run_filter=unfinished,
+                deployment_filter=ours,
+                limit=PAGE,
+                offset=kept,
+                sort=FlowRunSort.EXPECTED_START_TIME_ASC,
+            )
+            orphans = [run for run in runs if is_dead_local_process(run.infrastructure_pid)]
+            for run in orphans:
+                await prefect.set_flow_run_state(
+                    run.id,
+                    Crashed(message=f"npf-ecwid serve ({run.infrastructure_pid}) stopped mid-run"),
+                    force=True,
+                )
+                swept.append(run.id)
+            kept += len(runs) - len(orphans)
+            if len(runs) < PAGE:
+                break
+        if swept:
+            logger.warning("marked %d runs of a stopped serve process as Crashed", len(swept))
+        return swept
+
+    async def _claim_due(self, prefect: PrefectClient) -> list[UUID]:
+        self._forget_finished()
+        free = self.limit - len(self._active)
+        if free <= 0:
+            return []
+        due = await prefect.get_scheduled_flow_runs_for_deployments(
+            deployment_ids=list(self.flows), scheduled_before=datetime.now(UTC)
+        )
+        due.sort(key=lambda run: run.next_scheduled_start_time or run.expected_start_time)
+        claimed = []
+        for run in due:
+            if len(claimed) >= free:
+                break
+            if run.id in self._active or not await self._claim(prefect, run):
+                continue
+            self._active[run.id] = asyncio.create_task(self._execute(run))
+            claimed.append(run.id)
+        return claimed
+
+    async def _claim(self, prefect: PrefectClient, run: FlowRun) -> bool:
+        try:
+            state = await propose_state(prefect, Pending(), flow_run_id=run.id)
+        except Abort:  # another runner took it, or it was cancelled/deleted meanwhile
+            return False
+        if not state.is_pending():  # e.g. its deployment's concurrency slot is taken
+            return False
+        await prefect.update_flow_run(run.id, infrastructure_pid=self.identity)
+        return True
+
+    async def _execute(self, run: FlowRun) -> None:
+        flow = self.flows[run.deployment_id]  # type: ignore[index]
+        # The thread gets this context: Prefect's settings (API URL) travel in context variables.
+        call = contextvars.copy_context().run
+        loop = asyncio.get_running_loop()
+        logger.info("starting %s (%s)", run.name, run.id)
+        try:
+            state = await loop.run_in_executor(
+                self._pool, call, lambda: run_flow(flow, flow_run=run, return_type="state")
+            )
+            logger.info("%s finished: %s", run.name, getattr(state, "name", state))
+        except BaseException as error:  # the engine itself failed: say so in the UI
+            logger.exception("flow run %s (%s) crashed in the engine", run.name, run.id)
+            async with get_client() as prefect:
+                await prefect.set_flow_run_state(
+                    run.id, Crashed(message=f"engine error: {type(error).__name__}"), force=True
+                )
+
+    def _forget_finished(self) -> None:
+        for run_id in [i for i, task in self._active.items() if task.done()]:
+            del self._active[run_id]
+
+    async def _drain(self) -> None:
+        if self._active:
+            await asyncio.gather(*self._active.values(), return_exceptions=True)
+        self._forget_finished()

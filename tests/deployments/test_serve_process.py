@@ -1,0 +1,153 @@
+"""`npf-ecwid serve` as an operator runs it: a live process against a real Prefect server.
+
+It registers the client's deployments, executes a run triggered from the UI/API (in-process,
+recording which process ran it), is SIGKILLed mid-run like a crashed machine, and the next
+`serve` marks that orphaned run Crashed instead of leaving it Running forever. SIGTERM stops it
+cleanly and pauses its deployments.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import FlowRun
+from prefect.deployments import run_deployment
+from prefect.exceptions import ObjectNotFound
+from prefect.settings import PREFECT_API_URL
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from flows.orders import sync_orders
+from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.sandbox import Sandbox, create_app, generate_store, serve_in_thread
+from npf_ecwid.warehouse.tables import NpfOrder
+
+pytestmark = pytest.mark.prefect
+REPO = Path(__file__).resolve().parents[2]
+TOKEN = "secret_serve_token"
+CLIENT = """
+[clients.{code}]
+store_id = 1003
+token = "env:SERVE_TOKEN"
+order_start_date = "2000-01-01"
+"""
+
+
+async def _wait_for(check: Callable[[], object], what: str, seconds: float = 120.0) -> object:
+    """Poll an outside process's progress (serve starting, a run moving on) until `check`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = await check()
+        if found:
+            return found
+        await asyncio.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@contextmanager
+def _serve(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "npf_ecwid.cli", "serve", "--limit", "2"],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=30)
+
+
+async def _deployment_active(name: str):
+    async with get_client() as prefect:
+        try:
+            deployment = await prefect.read_deployment_by_name(name)
+        except ObjectNotFound:
+            return None
+    return deployment if not deployment.paused else None
+
+
+async def _run(flow_run_id) -> FlowRun:
+    async with get_client() as prefect:
+        return await prefect.read_flow_run(flow_run_id)
+
+
+def _orders(engine, client: str) -> int:
+    with Session(engine) as session:
+        query = select(func.count()).select_from(NpfOrder).where(NpfOrder.client == client)
+        return session.execute(query).scalar_one()
+
+
+async def test_serve_runs_deployments_and_sweeps_a_killed_run(
+    prefect_server, tmp_path: Path, monkeypatch
+):
+    sandbox = Sandbox([generate_store(1003, orders=30, seed=5)])
+    sandbox.add_token(TOKEN, 1003)
+    clients_file = tmp_path / "clients.toml"
+    clients_file.write_text(CLIENT.format(code="SERVE1") + CLIENT.format(code="TWIN"))
+    log = tmp_path / "serve.log"
+    with serve_in_thread(create_app(sandbox)) as api_url:
+        env = {
+            "PREFECT_API_URL": PREFECT_API_URL.value(),
+            "ECWID_API_URL": api_url,
+            "NPF_CLIENTS": str(clients_file),
+            "NPF_DATA_DIR": str(tmp_path / "data"),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'npf.db'}",
+            "SERVE_TOKEN": TOKEN,
+        }
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        engine = get_engine()
+        init_db(engine)
+        child_env = {**os.environ, **env}
+
+        with _serve(child_env, log) as first:
+            await _wait_for(lambda: _deployment_active("sync-orders/serve1"), "registration")
+            done = await run_deployment("sync-orders/serve1", timeout=120)
+            assert done.state.is_completed(), log.read_text()
+            assert done.infrastructure_pid == f"{socket.gethostname()}:{first.pid}"
+            await asyncio.to_thread(sync_orders, "TWIN")
+            assert _orders(engine, "SERVE1") == _orders(engine, "TWIN") > 0
+
+            sandbox.faults.latency_ms = 5_000  # the next run is mid-pull when the machine dies
+            stuck = await run_deployment("sync-orders/serve1", timeout=0)
+            running = await _wait_for(
+                lambda: _run_if(stuck.id, lambda r: r.state.is_running()), "the run to start"
+            )
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=30)
+        assert running.infrastructure_pid == f"{socket.gethostname()}:{first.pid}"
+        sandbox.faults.latency_ms = 0
+
+        with _serve(child_env, log) as second:
+            crashed = await _wait_for(
+                lambda: _run_if(stuck.id, lambda r: r.state.is_crashed()), "the sweep"
+            )
+            assert str(first.pid) in crashed.state.message
+            await _wait_for(lambda: _deployment_active("sync-orders/serve1"), "registration")
+            second.send_signal(signal.SIGTERM)
+            assert second.wait(timeout=60) == 0, log.read_text()
+        async with get_client() as prefect:
+            deployment = await prefect.read_deployment_by_name("sync-orders/serve1")
+        assert deployment.paused  # stopped serve: the scheduler queues nothing meanwhile
+    assert TOKEN not in log.read_text()
+
+
+async def _run_if(flow_run_id, condition: Callable[[FlowRun], bool]) -> FlowRun | None:
+    run = await _run(flow_run_id)
+    return run if run.state is not None and condition(run) else None
