@@ -1,20 +1,23 @@
-"""Capacity: what one machine spends per client per 5 minutes, bare vs Prefect in-process vs serve.
+"""Capacity: can one machine keep N clients on a 5-minute order + tracking cadence?
 
-    /work/venv/bin/python bench/capacity.py --clients 10 --serve-limit 4
+    PYTHONPATH=. python bench/capacity.py --clients 200 --warmup-minutes 6 --minutes 10
 
-Setup (all on loopback): a sandbox process with N stores (80 orders each), a fresh
-`prefect server start` (SQLite, own PREFECT_HOME), an SQLite warehouse DB. Every client's orders
-are pulled once first (not measured), so the measured cycle is the steady state at a 5-minute
-cadence: each `sync-orders` run finds ~nothing new, each `push-tracking` run has nothing to push.
-Per mode, one cycle = one order run + one tracking run per client:
+Setup, all on loopback: a sandbox process with N stores (`--orders` each, plus
+`--new-orders-per-minute` customer orders arriving at random stores), a fresh
+`prefect server start` (SQLite, own PREFECT_HOME), an SQLite warehouse, and the real
+`npf-ecwid serve` as a child process: it registers 2N deployments (orders + tracking every
+5 minutes, starts staggered per client) and executes them on their schedules.
 
-- bare:      the same Ecwid calls and DB reads in a plain loop (no Prefect);
-- inprocess: the real flows called in this process (Prefect orchestration, no subprocess);
-- serve:     the real deployments executed by a Prefect Runner (= `npf-ecwid serve`): one
-             subprocess per run, at most `--serve-limit` at once, all runs due at the same time.
+After `--warmup-minutes` (registration and every client's first, full pull), CPU is sampled for
+`--minutes`: the serve process, the Prefect server and the sandbox (each with its children).
+Then the runs that started in the window are read back from the server:
+- completed / failed / still unfinished, and runs that were due in the window but never started;
+- lag = actual start - scheduled start (p50, p95, max);
+- CPU per run (serve + Prefect server), beside a bare script doing the same Ecwid calls and
+  warehouse reads for every client once without Prefect (`bare`), measured in this process.
 
-Reported per mode: CPU seconds per run (this process + its children + the Prefect server process),
-wall seconds per run, and for serve the lag between a run's scheduled and actual start.
+The last line is the summary, e.g.
+`capacity: clients=200 runs=400 completed=400 failed=0 missed=0 lag_p95_s=1.8 cores_used=1.21/2 ...`
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import asyncio
 import json
 import os
 import resource
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -32,8 +37,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
+
 ROOT = Path(__file__).resolve().parents[1]
 TICK = os.sysconf("SC_CLK_TCK")
+CORES = os.cpu_count() or 1
 
 
 def free_port() -> int:
@@ -42,21 +50,41 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def proc_cpu(pid: int) -> float:
-    """utime + stime of a process (not its children), seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds of `root`, its live descendants, and the children they have reaped."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int(_stat(int(entry.name))[1])
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        kids = [child for child, parent in parents.items() if parent == pid]
+        tree.update(kids)
+        frontier.extend(kids)
+    total = 0.0
+    for pid in tree:
+        try:
+            fields = _stat(pid)
+        except FileNotFoundError:
+            continue
+        total += sum(int(x) for x in fields[11:15]) / TICK  # utime stime cutime cstime
+    return total
 
 
 def own_cpu() -> float:
     me = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    return me.ru_utime + me.ru_stime
 
 
 def wait_http(url: str, timeout: float = 600) -> None:
-    import httpx
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -68,70 +96,36 @@ def wait_http(url: str, timeout: float = 600) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
-def start_services(
-    work: Path, clients: int, orders: int
-) -> tuple[subprocess.Popen, subprocess.Popen]:
-    sandbox_port, prefect_port = free_port(), free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    sandbox = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "bench/capacity_sandbox.py"),
-            str(clients),
-            str(sandbox_port),
-            str(orders),
-        ],
-        env=env,
-    )
-    server_env = {
-        **env,
-        "PREFECT_HOME": str(work / "prefect-home"),
+def codes(n: int) -> list[str]:
+    return [f"C{i:03d}" for i in range(1, n + 1)]
+
+
+def configure(work: Path, clients: int, sandbox_port: int, prefect_port: int) -> dict[str, str]:
+    """The environment every process of the run shares (the serve child gets it too)."""
+    env = {
+        "PYTHONPATH": str(ROOT),
+        "PREFECT_API_URL": f"http://127.0.0.1:{prefect_port}/api",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_API_URL": "",
+        "ECWID_API_URL": f"http://127.0.0.1:{sandbox_port}/api/v3",
+        "DATABASE_URL": f"sqlite:///{work / 'npf.db'}",
+        "NPF_DATA_DIR": str(work / "data"),
+        "NPF_CLIENTS": str(work / "clients.toml"),
     }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "prefect",
-            "server",
-            "start",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(prefect_port),
-        ],
-        env=server_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    api = f"http://127.0.0.1:{prefect_port}/api"
-    os.environ.update(
-        {
-            "PREFECT_API_URL": api,
-            "ECWID_API_URL": f"http://127.0.0.1:{sandbox_port}/api/v3",
-            "DATABASE_URL": f"sqlite:///{work / 'npf.db'}",
-            "NPF_DATA_DIR": str(work / "data"),
-            "NPF_CLIENTS": str(work / "clients.toml"),
-            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "PREFECT_LOGGING_LEVEL": "WARNING",
-        }
-    )
     tables = []
     for i in range(1, clients + 1):
-        os.environ[f"CAP_TOKEN_{i}"] = f"cap-token-{i}"
+        env[f"CAP_TOKEN_{i}"] = f"cap-token-{i}"
         tables.append(
             f'[clients.C{i:03d}]\nstore_id = {1000 + i}\ntoken = "env:CAP_TOKEN_{i}"\n'
             'order_start_date = "2000-01-01"\n'
         )
     (work / "clients.toml").write_text("\n".join(tables))
-    wait_http(f"http://127.0.0.1:{sandbox_port}/api/v3/1001/profile")
-    wait_http(f"{api}/health")
-    return sandbox, server
+    os.environ.update(env)
+    return {**os.environ, **env}
 
 
-def codes(n: int) -> list[str]:
-    return [f"C{i:03d}" for i in range(1, n + 1)]
+def start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    with log.open("ab") as out:
+        return subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
 
 
 async def bare_cycle(n: int) -> None:
@@ -159,97 +153,156 @@ async def bare_cycle(n: int) -> None:
             list(session.execute(select(NpfShipment).where(NpfShipment.client == code)).scalars())
 
 
-def inprocess_cycle(n: int) -> None:
-    from flows.orders import sync_orders
-    from flows.tracking import push_tracking
+def measure_bare(n: int) -> float:
+    """CPU seconds per client-cycle (orders + tracking calls) of the bare script."""
+    from npf_ecwid.db import get_engine, init_db
 
-    for code in codes(n):
-        sync_orders(code)
-        push_tracking(code)
+    init_db(get_engine())
+    asyncio.run(bare_cycle(n))  # warm: imports, connections
+    before = own_cpu()
+    asyncio.run(bare_cycle(n))
+    return (own_cpu() - before) / n
 
 
-async def serve_cycle(n: int, limit: int) -> list[float]:
-    """All 2n runs due now; a Runner (what `serve` runs) executes them. Returns start lags."""
+async def runs_in_window(start_after: datetime, end_before: datetime) -> list:
     from prefect.client.orchestration import get_client
-    from prefect.deployments import run_deployment
-    from prefect.runner import Runner
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterExpectedStartTime
+    from prefect.client.schemas.sorting import FlowRunSort
 
-    from deployments.build import runner_deployment
-    from deployments.plan import PUSH_TRACKING, SYNC_ORDERS, plan_deployments
-    from npf_ecwid.config import load_clients
-    from npf_ecwid.settings import get_settings
-
-    plans = plan_deployments(
-        load_clients(get_settings().clients_file).values(), [SYNC_ORDERS, PUSH_TRACKING]
+    due = FlowRunFilter(
+        expected_start_time=FlowRunFilterExpectedStartTime(after_=start_after, before_=end_before)
     )
-    runner = Runner(limit=limit, pause_on_shutdown=False, query_seconds=1)
-    for plan in plans:
-        deployment = runner_deployment(plan)
-        deployment.schedules = []  # runs are created below, all due at once
-        await runner.aadd_deployment(deployment)
-    ids = [(await run_deployment(p.full_name, timeout=0)).id for p in plans]
-    task = asyncio.create_task(runner.start())
+    runs: list = []
     async with get_client() as prefect:
         while True:
-            runs = [await prefect.read_flow_run(i) for i in ids]
-            if all(r.state and r.state.is_final() for r in runs):
-                break
-            await asyncio.sleep(1)
-    await runner.astop()
-    task.cancel()
-    bad = [r.state.name for r in runs if not r.state.is_completed()]
-    if bad:
-        print(f"serve: {len(bad)} runs not completed: {bad[:5]}", file=sys.stderr)
-    return [(r.start_time - r.expected_start_time).total_seconds() for r in runs]
+            page = await prefect.read_flow_runs(
+                flow_run_filter=due,
+                limit=200,
+                offset=len(runs),
+                sort=FlowRunSort.EXPECTED_START_TIME_ASC,
+            )
+            runs += page
+            if len(page) < 200:
+                return runs
 
 
-def measure(label: str, runs: int, server_pid: int, action) -> dict:
-    cpu0, srv0, t0 = own_cpu(), proc_cpu(server_pid), time.perf_counter()
-    extra = action()
-    wall = time.perf_counter() - t0
-    cpu, srv = own_cpu() - cpu0, proc_cpu(server_pid) - srv0
-    row = {
-        "mode": label,
-        "runs": runs,
-        "wall_s": round(wall, 1),
-        "cpu_client_s_per_run": round(cpu / runs, 3),
-        "cpu_server_s_per_run": round(srv / runs, 3),
-        "cpu_total_s_per_run": round((cpu + srv) / runs, 3),
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def report(runs: list, cpu: dict[str, float], minutes: float, bare: float, n: int) -> dict:
+    started = [r for r in runs if r.start_time is not None]
+    lags = [(r.start_time - r.expected_start_time).total_seconds() for r in started]
+    states: dict[str, int] = {}
+    for run in runs:
+        name = run.state.type.value if run.state else "NONE"
+        states[name] = states.get(name, 0) + 1
+    seconds = minutes * 60
+    busy = cpu["serve"] + cpu["prefect_server"]
+    return {
+        "clients": n,
+        "window_min": minutes,
+        "runs_due": len(runs),
+        "expected_runs": round(2 * n * minutes / 5),
+        "completed": states.get("COMPLETED", 0),
+        "failed": states.get("FAILED", 0) + states.get("CRASHED", 0),
+        "missed": len(runs) - len(started),
+        "states": states,
+        "lag_p50_s": round(percentile(lags, 0.5), 2),
+        "lag_p95_s": round(percentile(lags, 0.95), 2),
+        "lag_max_s": round(max(lags, default=float("nan")), 2),
+        "cores_serve": round(cpu["serve"] / seconds, 3),
+        "cores_prefect_server": round(cpu["prefect_server"] / seconds, 3),
+        "cores_sandbox": round(cpu["sandbox"] / seconds, 3),
+        "cores_used": round(busy / seconds, 3),
+        "cpu_share_of_machine": round(busy / seconds / CORES, 3),
+        "cpu_s_per_run": round(busy / max(1, len(started)), 3),
+        "bare_cpu_s_per_run": round(bare / 2, 4),
     }
-    if extra:
-        lags = sorted(extra)
-        row |= {"lag_p50_s": round(lags[len(lags) // 2], 1), "lag_max_s": round(lags[-1], 1)}
-    print(json.dumps(row), flush=True)
-    return row
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--clients", type=int, default=10)
-    parser.add_argument("--orders", type=int, default=80)
-    parser.add_argument("--serve-limit", type=int, default=4)
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--orders", type=int, default=20, help="orders per store at the start")
+    parser.add_argument("--new-orders-per-minute", type=float, default=40.0)
+    parser.add_argument("--limit", type=int, default=8, help="serve --limit")
+    parser.add_argument("--warmup-minutes", type=float, default=6.0)
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--keep", action="store_true", help="keep the work dir (logs, DBs)")
     args = parser.parse_args()
     n = args.clients
-    sys.path.insert(0, str(ROOT))
-    with tempfile.TemporaryDirectory(prefix="npf-capacity-") as tmp:
-        sandbox, server = start_services(Path(tmp), n, args.orders)
+    work = Path(tempfile.mkdtemp(prefix="npf-capacity-"))
+    try:
+        print(f"work dir: {work}", flush=True)
+        sandbox_port, prefect_port = free_port(), free_port()
+        env = configure(work, n, sandbox_port, prefect_port)
+        server_env = {**env, "PREFECT_HOME": str(work / "prefect-home"), "PREFECT_API_URL": ""}
+        python = sys.executable
+        procs = {
+            "sandbox": start(
+                [
+                    python,
+                    "bench/capacity_sandbox.py",
+                    str(n),
+                    str(sandbox_port),
+                    str(args.orders),
+                    str(args.new_orders_per_minute),
+                ],
+                env,
+                work / "sandbox.log",
+            ),
+            "prefect_server": start(
+                [python, "-m", "prefect", "server", "start", "--port", str(prefect_port)],
+                server_env,
+                work / "prefect-server.log",
+            ),
+        }
         try:
-            from npf_ecwid.db import get_engine, init_db
-
-            init_db(get_engine())
-            inprocess_cycle(n)  # warm-up: first pull of every client (not measured)
-            measure("bare", 2 * n, server.pid, lambda: asyncio.run(bare_cycle(n)))
-            measure("inprocess", 2 * n, server.pid, lambda: inprocess_cycle(n))
-            measure(
-                f"serve(limit={args.serve_limit})",
-                2 * n,
-                server.pid,
-                lambda: asyncio.run(serve_cycle(n, args.serve_limit)),
+            wait_http(f"http://127.0.0.1:{sandbox_port}/api/v3/1001/profile")
+            wait_http(f"{env['PREFECT_API_URL']}/health")
+            bare = measure_bare(n)
+            print(json.dumps({"bare_cpu_s_per_client_cycle": round(bare, 4)}), flush=True)
+            procs["serve"] = start(
+                [python, "-m", "npf_ecwid.cli", "serve", "--limit", str(args.limit)],
+                env,
+                work / "serve.log",
             )
-        finally:
-            for proc in (server, sandbox):
-                proc.terminate()
-                proc.wait(timeout=30)
+            time.sleep(args.warmup_minutes * 60)  # registration + every client's first pull
+            for name, proc in procs.items():
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{name} exited early: see {work}/{name}.log")
+            t0 = datetime.now(UTC)
+            cpu0 = {name: tree_cpu(proc.pid) for name, proc in procs.items()}
+            time.sleep(args.minutes * 60)
+            cpu = {name: tree_cpu(proc.pid) - cpu0[name] for name, proc in procs.items()}
+            t1 = datetime.now(UTC)
+            # Runs due in the window get 60 s to start (and the last ones to finish).
+            time.sleep(60)
+            runs = asyncio.run(runs_in_window(t0, t1))
+            row = report(runs, cpu, args.minutes, bare, n)
+            print(json.dumps(row), flush=True)
+            print(
+                f"capacity: clients={n} runs_due={row['runs_due']} "
+                f"completed={row['completed']} failed={row['failed']} missed={row['missed']} "
+                f"lag_p50_s={row['lag_p50_s']} lag_p95_s={row['lag_p95_s']} "
+                f"lag_max_s={row['lag_max_s']} cores_used={row['cores_used']}/{CORES} "
+                f"cpu_s_per_run={row['cpu_s_per_run']} bare_cpu_s_per_run="
+                f"{row['bare_cpu_s_per_run']}"
+            )
+        finally:  # serve first: it pauses its deployments on the way out
+            for proc in reversed(procs.values()):
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
