@@ -8,7 +8,8 @@ Setup, all on loopback: a sandbox process with N stores (`--orders` each, plus
 `npf-ecwid serve` as a child process: it registers 2N deployments (orders + tracking every
 5 minutes, starts staggered per client) and executes them on their schedules.
 
-After `--warmup-minutes` (registration and every client's first, full pull), CPU is sampled for
+Once serve has registered everything, and `--warmup-minutes` later (every client's first, full
+pull), CPU is sampled for
 `--minutes`: the serve process, the Prefect server and the sandbox (each with its children).
 Then the runs that started in the window are read back from the server:
 - completed / failed / still unfinished, and runs that were due in the window but never started;
@@ -34,10 +35,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+
+from npf_ecwid.testing.postgres import server_pid, throwaway_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 TICK = os.sysconf("SC_CLK_TCK")
@@ -96,18 +100,37 @@ def wait_http(url: str, timeout: float = 600) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+def wait_for_line(log: Path, text: str, proc: subprocess.Popen) -> None:
+    """Block until `text` appears in the log of a child (e.g. serve finished registering)."""
+    while text not in log.read_text(errors="replace"):
+        if proc.poll() is not None:
+            raise RuntimeError(f"{log.name}: the process exited: {log.read_text()[-2000:]}")
+        time.sleep(1)
+    print(next(line for line in log.read_text().splitlines() if text in line), flush=True)
+
+
 def codes(n: int) -> list[str]:
     return [f"C{i:03d}" for i in range(1, n + 1)]
 
 
-def configure(work: Path, clients: int, sandbox_port: int, prefect_port: int) -> dict[str, str]:
+def create_database(admin_url: str, name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(admin_url.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return admin_url.rpartition("/")[0] + f"/{name}"
+
+
+def configure(
+    work: Path, clients: int, sandbox_port: int, prefect_port: int, warehouse_url: str
+) -> dict[str, str]:
     """The environment every process of the run shares (the serve child gets it too)."""
     env = {
         "PYTHONPATH": str(ROOT),
         "PREFECT_API_URL": f"http://127.0.0.1:{prefect_port}/api",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "ECWID_API_URL": f"http://127.0.0.1:{sandbox_port}/api/v3",
-        "DATABASE_URL": f"sqlite:///{work / 'npf.db'}",
+        "DATABASE_URL": warehouse_url,
         "NPF_DATA_DIR": str(work / "data"),
         "NPF_CLIENTS": str(work / "clients.toml"),
     }
@@ -201,7 +224,7 @@ def report(runs: list, cpu: dict[str, float], minutes: float, bare: float, n: in
         name = run.state.type.value if run.state else "NONE"
         states[name] = states.get(name, 0) + 1
     seconds = minutes * 60
-    busy = cpu["serve"] + cpu["prefect_server"]
+    busy = cpu["serve"] + cpu["prefect_server"] + cpu.get("postgres", 0.0)
     return {
         "clients": n,
         "window_min": minutes,
@@ -216,6 +239,7 @@ def report(runs: list, cpu: dict[str, float], minutes: float, bare: float, n: in
         "lag_max_s": round(max(lags, default=float("nan")), 2),
         "cores_serve": round(cpu["serve"] / seconds, 3),
         "cores_prefect_server": round(cpu["prefect_server"] / seconds, 3),
+        "cores_postgres": round(cpu.get("postgres", 0.0) / seconds, 3),
         "cores_sandbox": round(cpu["sandbox"] / seconds, 3),
         "cores_used": round(busy / seconds, 3),
         "cpu_share_of_machine": round(busy / seconds / CORES, 3),
@@ -233,76 +257,101 @@ def main() -> None:
     parser.add_argument("--warmup-minutes", type=float, default=6.0)
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--keep", action="store_true", help="keep the work dir (logs, DBs)")
+    parser.add_argument(
+        "--db",
+        choices=("postgres", "sqlite"),
+        default="postgres",
+        help="Prefect server's and warehouse database (SQLite locks under 200 clients)",
+    )
     args = parser.parse_args()
-    n = args.clients
     work = Path(tempfile.mkdtemp(prefix="npf-capacity-"))
-    try:
-        print(f"work dir: {work}", flush=True)
-        sandbox_port, prefect_port = free_port(), free_port()
-        env = configure(work, n, sandbox_port, prefect_port)
-        server_env = {**env, "PREFECT_HOME": str(work / "prefect-home"), "PREFECT_API_URL": ""}
-        python = sys.executable
-        procs = {
-            "sandbox": start(
-                [
-                    python,
-                    "bench/capacity_sandbox.py",
-                    str(n),
-                    str(sandbox_port),
-                    str(args.orders),
-                    str(args.new_orders_per_minute),
-                ],
-                env,
-                work / "sandbox.log",
-            ),
-            "prefect_server": start(
-                [python, "-m", "prefect", "server", "start", "--port", str(prefect_port)],
-                server_env,
-                work / "prefect-server.log",
-            ),
-        }
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up children and PostgreSQL
+    with ExitStack() as stack:
         try:
-            wait_http(f"http://127.0.0.1:{sandbox_port}/api/v3/1001/profile")
-            wait_http(f"{env['PREFECT_API_URL']}/health")
-            bare = measure_bare(n)
-            print(json.dumps({"bare_cpu_s_per_client_cycle": round(bare, 4)}), flush=True)
-            procs["serve"] = start(
-                [python, "-m", "npf_ecwid.cli", "serve", "--limit", str(args.limit)],
-                env,
-                work / "serve.log",
-            )
-            time.sleep(args.warmup_minutes * 60)  # registration + every client's first pull
-            for name, proc in procs.items():
-                if proc.poll() is not None:
-                    raise RuntimeError(f"{name} exited early: see {work}/{name}.log")
-            t0 = datetime.now(UTC)
-            cpu0 = {name: tree_cpu(proc.pid) for name, proc in procs.items()}
-            time.sleep(args.minutes * 60)
-            cpu = {name: tree_cpu(proc.pid) - cpu0[name] for name, proc in procs.items()}
-            t1 = datetime.now(UTC)
-            # Runs due in the window get 60 s to start (and the last ones to finish).
-            time.sleep(60)
-            runs = asyncio.run(runs_in_window(t0, t1))
-            row = report(runs, cpu, args.minutes, bare, n)
-            print(json.dumps(row), flush=True)
-            print(
-                f"capacity: clients={n} runs_due={row['runs_due']} "
-                f"completed={row['completed']} failed={row['failed']} missed={row['missed']} "
-                f"lag_p50_s={row['lag_p50_s']} lag_p95_s={row['lag_p95_s']} "
-                f"lag_max_s={row['lag_max_s']} cores_used={row['cores_used']}/{CORES} "
-                f"cpu_s_per_run={row['cpu_s_per_run']} bare_cpu_s_per_run="
-                f"{row['bare_cpu_s_per_run']}"
-            )
-        finally:  # serve first: it pauses its deployments on the way out
-            for proc in reversed(procs.values()):
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-    finally:
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
+            run(args, work, stack)
+        finally:
+            if not args.keep:
+                shutil.rmtree(work, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, work: Path, stack: ExitStack) -> None:
+    n = args.clients
+    print(f"work dir: {work}", flush=True)
+    sandbox_port, prefect_port = free_port(), free_port()
+    prefect_db = {"PREFECT_HOME": str(work / "prefect-home"), "PREFECT_API_URL": ""}
+    warehouse_url = f"sqlite:///{work / 'npf.db'}"
+    postgres_pid = None
+    if args.db == "postgres":
+        admin = stack.enter_context(throwaway_postgres(max_connections=200))
+        postgres_pid = server_pid(admin)
+        warehouse_url = create_database(admin, "npf")
+        prefect_url = create_database(admin, "prefect").replace("+psycopg", "+asyncpg")
+        prefect_db["PREFECT_API_DATABASE_CONNECTION_URL"] = prefect_url
+    env = configure(work, n, sandbox_port, prefect_port, warehouse_url)
+    server_env = {**env, **prefect_db}
+    python = sys.executable
+    procs = {
+        "sandbox": start(
+            [
+                python,
+                "bench/capacity_sandbox.py",
+                str(n),
+                str(sandbox_port),
+                str(args.orders),
+                str(args.new_orders_per_minute),
+            ],
+            env,
+            work / "sandbox.log",
+        ),
+        "prefect_server": start(
+            [python, "-m", "prefect", "server", "start", "--port", str(prefect_port)],
+            server_env,
+            work / "prefect-server.log",
+        ),
+    }
+    try:
+        wait_http(f"http://127.0.0.1:{sandbox_port}/api/v3/1001/profile")
+        wait_http(f"{env['PREFECT_API_URL']}/health")
+        bare = measure_bare(n)
+        print(json.dumps({"bare_cpu_s_per_client_cycle": round(bare, 4)}), flush=True)
+        procs["serve"] = start(
+            [python, "-m", "npf_ecwid.cli", "serve", "--limit", str(args.limit)],
+            env,
+            work / "serve.log",
+        )
+        wait_for_line(work / "serve.log", "registered ", procs["serve"])
+        time.sleep(args.warmup_minutes * 60)  # every client's first, full pull
+        for name, proc in procs.items():
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited early: see {work}/{name}.log")
+        t0 = datetime.now(UTC)
+        pids = {name: proc.pid for name, proc in procs.items()}
+        if postgres_pid is not None:
+            pids["postgres"] = postgres_pid
+        cpu0 = {name: tree_cpu(pid) for name, pid in pids.items()}
+        time.sleep(args.minutes * 60)
+        cpu = {name: tree_cpu(pid) - cpu0[name] for name, pid in pids.items()}
+        t1 = datetime.now(UTC)
+        # Runs due in the window get 60 s to start (and the last ones to finish).
+        time.sleep(60)
+        runs = asyncio.run(runs_in_window(t0, t1))
+        row = report(runs, cpu, args.minutes, bare, n)
+        print(json.dumps(row), flush=True)
+        print(
+            f"capacity: clients={n} runs_due={row['runs_due']} "
+            f"completed={row['completed']} failed={row['failed']} missed={row['missed']} "
+            f"lag_p50_s={row['lag_p50_s']} lag_p95_s={row['lag_p95_s']} "
+            f"lag_max_s={row['lag_max_s']} cores_used={row['cores_used']}/{CORES} "
+            f"cpu_s_per_run={row['cpu_s_per_run']} bare_cpu_s_per_run="
+            f"{row['bare_cpu_s_per_run']}"
+        )
+    finally:  # serve first: it pauses its deployments on the way out
+        for proc in reversed(procs.values()):
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ Guarantees:
   a `serve` process on this host that is no longer alive (killed, machine restarted) is marked
   Crashed when the next `serve` starts, so the UI never shows a run as running forever.
 - Stopping (Ctrl-C, SIGTERM) stops claiming and waits for the runs in progress to finish.
+- With a `janitor`, client lanes left taken by a Prefect server restart are freed
+  (`deployments.stale_lanes`).
 
 Not supported, by design: hard-cancelling a run from the UI (a thread cannot be killed); the
 run finishes its current step and its outcome is recorded. Runs are short and idempotent.
@@ -31,6 +33,7 @@ import contextlib
 import contextvars
 import os
 import socket
+import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -53,6 +56,8 @@ from prefect.flow_engine import run_flow
 from prefect.logging import get_logger
 from prefect.states import Crashed, Pending
 from prefect.utilities.engine import propose_state
+
+from deployments.stale_lanes import StaleLaneJanitor
 
 logger = get_logger("npf-ecwid.serve")
 
@@ -87,10 +92,14 @@ class InProcessRunner:
         *,
         limit: int = 8,
         poll_seconds: float = 2.0,
+        janitor: StaleLaneJanitor | None = None,
+        janitor_seconds: float = 60.0,
     ) -> None:
         self.flows = dict(flows)
         self.limit = limit
         self.poll_seconds = poll_seconds
+        self.janitor = janitor
+        self.janitor_seconds = janitor_seconds
         self.identity = this_process()
         self._pool = ThreadPoolExecutor(max_workers=limit, thread_name_prefix="npf-run")
         self._active: dict[UUID, asyncio.Task[None]] = {}
@@ -106,9 +115,13 @@ class InProcessRunner:
         """Sweep crashed leftovers, then poll until `stop` is set; then finish the runs."""
         async with get_client() as prefect:
             await self.sweep_orphans(prefect)
+            swept_at = time.monotonic()
             while not stop.is_set():
                 try:
                     await self._claim_due(prefect)
+                    if self.janitor and time.monotonic() - swept_at >= self.janitor_seconds:
+                        swept_at = time.monotonic()
+                        await self.janitor.sweep(prefect)
                 except Exception as error:  # a busy or restarting server: try again next poll
                     logger.warning("polling the Prefect server failed: %s", error)
                 with contextlib.suppress(TimeoutError):

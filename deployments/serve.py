@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import time
 from uuid import UUID
 
 from prefect.client.orchestration import get_client
@@ -31,6 +32,7 @@ from prefect.settings import PREFECT_API_URL
 from deployments.build import load_flow, register
 from deployments.plan import DeploymentPlan
 from deployments.runner import InProcessRunner
+from deployments.stale_lanes import StaleLaneJanitor
 
 PAGE = 200
 
@@ -89,11 +91,14 @@ def serve_plans(plans: list[DeploymentPlan], *, limit: int = 8) -> None:
             f"{', '.join(taken)} belong to a work pool (prefect deploy); delete them or keep "
             "using workers, don't serve the same names"
         )
+    started = time.monotonic()
     ids = [UUID(deployment_id) for deployment_id in register(plans)]
+    print(f"registered {len(ids)} deployments in {time.monotonic() - started:.1f} s", flush=True)
     flows = {
         deployment_id: load_flow(plan.flow) for deployment_id, plan in zip(ids, plans, strict=True)
     }
-    asyncio.run(_serve(InProcessRunner(flows, limit=limit)))
+    janitor = StaleLaneJanitor(sorted({plan.client for plan in plans}))
+    asyncio.run(_serve(InProcessRunner(flows, limit=limit, janitor=janitor)))
 
 
 async def _serve(runner: InProcessRunner) -> None:

@@ -14,6 +14,9 @@ Guarantees:
   (up to `timeout_seconds`, then `TimeoutError` fails the run, which alerts).
 - Different clients never wait for each other.
 - A crashed run's slot comes back when its lease expires (`LEASE_SECONDS`); a live run renews it.
+- A Prefect server that is briefly busy (5xx, e.g. SQLite "database is locked" answered as 503)
+  or unreachable while the lane is taken does not fail the run: taking the lane is retried
+  with backoff (`ACQUIRE_ATTEMPTS`); a lane that is simply held is waited for, not retried.
 - The limit is created on first use (idempotent upsert) as well as when deployments are
   registered, so ad-hoc CLI runs are protected too.
 - Re-entrant within one run: a subflow of a run that holds the lane (e.g. `sync-stock`'s final
@@ -29,10 +32,13 @@ Usage, in a flow body (sync or async flows)::
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import (
     AbstractAsyncContextManager,
     AbstractContextManager,
+    AsyncExitStack,
+    ExitStack,
     asynccontextmanager,
     contextmanager,
 )
@@ -45,16 +51,44 @@ from prefect.client.schemas.actions import (
     GlobalConcurrencyLimitCreate,
     GlobalConcurrencyLimitUpdate,
 )
+from prefect.concurrency._asyncio import ConcurrencySlotAcquisitionError
 from prefect.concurrency.asyncio import concurrency as async_concurrency
 from prefect.concurrency.sync import concurrency as sync_concurrency
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.utilities.asyncutils import run_coro_as_sync
+from tenacity import (
+    AsyncRetrying,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+)
 
 LANE_PREFIX = "client-"
 # Prefect's minimum. A live run renews it every 45 s (Prefect renews at 3/4 of the lease); a
 # SIGKILLed run's lane frees itself within a minute instead of Prefect's default five.
 LEASE_SECONDS = 60.0
 DEFAULT_WAIT_SECONDS = 3600.0  # a daily stock sync may hold the lane a while; then give up loudly
+ACQUIRE_ATTEMPTS = 5  # ~15 s of backoff for a busy server before the run fails
+
+
+def _server_hiccup(error: BaseException) -> bool:
+    """A 5xx or a connection failure while taking the lane (not: the lane is missing, 4xx)."""
+    if not isinstance(error, ConcurrencySlotAcquisitionError):
+        return False
+    cause = error.__cause__
+    if isinstance(cause, httpx.HTTPStatusError):
+        return cause.response.status_code >= 500
+    return isinstance(cause, httpx.TransportError)
+
+
+def _acquire_retrying() -> dict[str, Any]:
+    return {
+        "retry": retry_if_exception(_server_hiccup),
+        "stop": stop_after_attempt(ACQUIRE_ATTEMPTS),
+        "wait": wait_exponential(multiplier=0.5, max=8),
+        "reraise": True,
+    }
 
 
 _held: ContextVar[frozenset[str]] = ContextVar("npf_held_lanes", default=frozenset())
@@ -72,9 +106,14 @@ def ensure_lanes(clients: Iterable[str]) -> list[str]:
 
 async def aensure_lanes(clients: Iterable[str]) -> list[str]:
     names = [lane_name(code) for code in clients]
-    async with get_client() as prefect:
-        for name in names:
+    gate = asyncio.Semaphore(8)  # 200 clients: seconds, not minutes
+
+    async def ensure(prefect: PrefectClient, name: str) -> None:
+        async with gate:
             await _ensure_lane(prefect, name)
+
+    async with get_client() as prefect:
+        await asyncio.gather(*(ensure(prefect, name) for name in names))
     return names
 
 
@@ -126,7 +165,10 @@ class client_lane:
             yield
             return
         ensure_lanes([self.client])
-        with sync_concurrency(self.name, **self._options()):
+        with ExitStack() as stack:
+            for attempt in Retrying(**_acquire_retrying()):
+                with attempt:
+                    stack.enter_context(sync_concurrency(self.name, **self._options()))
             token = _held.set(held | {self.name})
             try:
                 yield
@@ -140,7 +182,10 @@ class client_lane:
             yield
             return
         await aensure_lanes([self.client])
-        async with async_concurrency(self.name, **self._options()):
+        async with AsyncExitStack() as stack:
+            async for attempt in AsyncRetrying(**_acquire_retrying()):
+                with attempt:
+                    await stack.enter_async_context(async_concurrency(self.name, **self._options()))
             token = _held.set(held | {self.name})
             try:
                 yield

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.actions import GlobalConcurrencyLimitUpdate
+from prefect.concurrency._asyncio import ConcurrencySlotAcquisitionError
 from prefect.deployments import run_deployment
 
 from deployments.runner import InProcessRunner
-from flows.lanes import ensure_lanes, lane_name
+from deployments.stale_lanes import StaleLaneJanitor
+from flows.lanes import _server_hiccup, aensure_lanes, ensure_lanes, lane_name
 from tests.deployments.probe import lane_probe, lane_probe_other, lane_probe_parent
 
 pytestmark = pytest.mark.prefect
@@ -26,7 +32,7 @@ def _overlap(a: dict, b: dict) -> bool:
 
 async def test_overlapping_triggers_of_one_client_never_run_together(prefect_server, tmp_path):
     log = tmp_path / "spans.jsonl"
-    params = {"log": str(log), "hold": 1.5}
+    params = {"log": str(log), "hold": 3.0}
     flows = {}
     for flow in (lane_probe, lane_probe_other):
         for client in ("LANE1", "LANE2"):
@@ -60,3 +66,49 @@ async def test_lane_is_one_slot_per_client(prefect_server):
 def test_subflow_reenters_its_parents_lane(prefect_server):
     # Would wait forever (then time out) if the lane were not re-entrant.
     assert lane_probe_parent("LANE3") == "child ran"
+
+
+def _acquisition_error(cause: BaseException) -> ConcurrencySlotAcquisitionError:
+    error = ConcurrencySlotAcquisitionError("Unable to acquire concurrency slots")
+    error.__cause__ = cause
+    return error
+
+
+def test_taking_the_lane_retries_server_hiccups_only():
+    request = httpx.Request("POST", "http://prefect/api/v2/concurrency_limits/increment")
+
+    def status(code: int) -> httpx.HTTPStatusError:
+        response = httpx.Response(code, request=request)
+        return httpx.HTTPStatusError(str(code), request=request, response=response)
+
+    assert _server_hiccup(_acquisition_error(status(503)))
+    assert _server_hiccup(_acquisition_error(httpx.ConnectError("refused", request=request)))
+    assert not _server_hiccup(_acquisition_error(status(404)))  # the lane is gone: fail loudly
+    assert not _server_hiccup(status(503))  # not from taking the lane
+
+
+async def test_janitor_frees_a_lane_only_when_no_run_of_its_client_is_running(prefect_server):
+    await aensure_lanes(["STALE1", "BUSY1"])
+    async with get_client() as prefect:
+        # What a Prefect server restart leaves: the slot taken, its lease forgotten.
+        await prefect.update_global_concurrency_limit(
+            lane_name("STALE1"), GlobalConcurrencyLimitUpdate(active_slots=1)
+        )
+        busy = asyncio.create_task(asyncio.to_thread(lane_probe, "BUSY1", "", 4.0))
+        deadline = time.monotonic() + 60
+        while (
+            await prefect.read_global_concurrency_limit_by_name(lane_name("BUSY1"))
+        ).active_slots == 0:
+            assert time.monotonic() < deadline, "the probe never took its lane"
+            await asyncio.sleep(0.1)
+
+        freed = await StaleLaneJanitor(["STALE1", "BUSY1"], min_age_seconds=0).sweep(prefect)
+        slots = {
+            code: (
+                await prefect.read_global_concurrency_limit_by_name(lane_name(code))
+            ).active_slots
+            for code in ("STALE1", "BUSY1")
+        }
+        await busy
+    assert freed == ["STALE1"]
+    assert slots == {"STALE1": 0, "BUSY1": 1}  # a lane its running flow holds is left alone

@@ -1,9 +1,13 @@
-"""`npf-ecwid serve` as an operator runs it: a live process against a real Prefect server.
+"""`npf-ecwid serve` as an operator runs it: a live process against `prefect server start`.
 
-It registers the client's deployments, executes a run triggered from the UI/API (in-process,
-recording which process ran it), is SIGKILLed mid-run like a crashed machine, and the next
-`serve` marks that orphaned run Crashed instead of leaving it Running forever. SIGTERM stops it
-cleanly and pauses its deployments.
+The server's scheduler creates the runs (every minute here; the daily stock run at the client's
+local time), and serve executes a scheduled run on its own and one triggered from the UI/API
+(in-process, recording which process ran it). Then serve is SIGKILLed mid-run like a crashed
+machine, and the next `serve` marks that orphaned run Crashed instead of leaving it Running
+forever. SIGTERM stops it cleanly and pauses its deployments.
+
+A real server, not the test harness: the harness runs no scheduler (regression: with
+SQLAlchemy 2.1 Prefect 3.8's scheduler failed on every insert; no scheduled run ever existed).
 """
 
 from __future__ import annotations
@@ -17,14 +21,19 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 from prefect.client.schemas.objects import FlowRun
+from prefect.client.schemas.sorting import FlowRunSort
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound
-from prefect.settings import PREFECT_API_URL
+from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import func, select
 from sqlmodel import Session
 
@@ -33,7 +42,6 @@ from npf_ecwid.db import get_engine, init_db
 from npf_ecwid.sandbox import Sandbox, create_app, generate_store, serve_in_thread
 from npf_ecwid.warehouse.tables import NpfOrder
 
-pytestmark = pytest.mark.prefect
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "secret_serve_token"
 CLIENT = """
@@ -41,7 +49,50 @@ CLIENT = """
 store_id = 1003
 token = "env:SERVE_TOKEN"
 order_start_date = "2000-01-01"
+order_interval_minutes = 1
+stock = "on_hand"
+stock_time = "06:45"
+timezone = "Europe/Berlin"
 """
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def prefect_api(tmp_path_factory) -> Iterator[str]:
+    """`prefect server start` with its own database, as an operator runs it."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    port = _free_port()
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_API_URL": ""}
+    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    with (home / "server.log").open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert server.poll() is None, (home / "server.log").read_text()
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "prefect server start did not come up"
+            time.sleep(0.5)
+        with temporary_settings(updates={PREFECT_API_URL: url}):
+            yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
 
 
 async def _wait_for(check: Callable[[], object], what: str, seconds: float = 120.0) -> object:
@@ -93,8 +144,8 @@ def _orders(engine, client: str) -> int:
         return session.execute(query).scalar_one()
 
 
-async def test_serve_runs_deployments_and_sweeps_a_killed_run(
-    prefect_server, tmp_path: Path, monkeypatch
+async def test_serve_runs_scheduled_and_manual_runs_and_sweeps_a_killed_run(
+    prefect_api: str, tmp_path: Path, monkeypatch
 ):
     sandbox = Sandbox([generate_store(1003, orders=30, seed=5)])
     sandbox.add_token(TOKEN, 1003)
@@ -103,7 +154,7 @@ async def test_serve_runs_deployments_and_sweeps_a_killed_run(
     log = tmp_path / "serve.log"
     with serve_in_thread(create_app(sandbox)) as api_url:
         env = {
-            "PREFECT_API_URL": PREFECT_API_URL.value(),
+            "PREFECT_API_URL": prefect_api,
             "ECWID_API_URL": api_url,
             "NPF_CLIENTS": str(clients_file),
             "NPF_DATA_DIR": str(tmp_path / "data"),
@@ -117,7 +168,17 @@ async def test_serve_runs_deployments_and_sweeps_a_killed_run(
         child_env = {**os.environ, **env}
 
         with _serve(child_env, log) as first:
-            await _wait_for(lambda: _deployment_active("sync-orders/serve1"), "registration")
+            deployment = await _wait_for(
+                lambda: _deployment_active("sync-orders/serve1"), "registration"
+            )
+            stock = await _wait_for(lambda: _scheduled("sync-stock/serve1"), "stock schedule")
+            berlin = {r.expected_start_time.astimezone(ZoneInfo("Europe/Berlin")) for r in stock}
+            assert {(t.hour, t.minute) for t in berlin} == {(6, 45)}
+            # The first 1-minute interval run comes due and serve executes it unprompted.
+            scheduled = await _wait_for(
+                lambda: _finished_scheduled_run(deployment.id), "a scheduled run", seconds=150
+            )
+            assert scheduled.state.is_completed(), log.read_text()
             done = await run_deployment("sync-orders/serve1", timeout=120)
             assert done.state.is_completed(), log.read_text()
             assert done.infrastructure_pid == f"{socket.gethostname()}:{first.pid}"
@@ -146,6 +207,26 @@ async def test_serve_runs_deployments_and_sweeps_a_killed_run(
             deployment = await prefect.read_deployment_by_name("sync-orders/serve1")
         assert deployment.paused  # stopped serve: the scheduler queues nothing meanwhile
     assert TOKEN not in log.read_text()
+
+
+async def _scheduled(name: str) -> list[FlowRun]:
+    async with get_client() as prefect:
+        deployment = await prefect.read_deployment_by_name(name)
+        return await prefect.get_scheduled_flow_runs_for_deployments(
+            deployment_ids=[deployment.id],
+            scheduled_before=datetime.now(UTC) + timedelta(days=3),
+        )
+
+
+async def _finished_scheduled_run(deployment_id) -> FlowRun | None:
+    async with get_client() as prefect:
+        runs = await prefect.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
+            limit=50,
+            sort=FlowRunSort.EXPECTED_START_TIME_ASC,
+        )
+    done = [r for r in runs if r.auto_scheduled and r.state and r.state.is_final()]
+    return done[0] if done else None
 
 
 async def _run_if(flow_run_id, condition: Callable[[FlowRun], bool]) -> FlowRun | None:

@@ -1,0 +1,1 @@
+"""Infrastructure for tests and benchmarks (throwaway servers); not used by the product."""
