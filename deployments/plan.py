@@ -82,15 +82,17 @@ def schedule_for(client: ClientConfig, flow: FlowSpec) -> IntervalSchedule | Cro
         return CronSchedule(cron=f"{at.minute} {at.hour} * * *", timezone=client.timezone)
     every = timedelta(minutes=client.order_interval_minutes)
     return IntervalSchedule(
-        every=every, timezone=client.timezone, anchor=stagger(client.code, every)
+        every=every, timezone=client.timezone, anchor=stagger(client.code, every, flow.name)
     )
 
 
-def stagger(code: str, every: timedelta) -> datetime:
-    """A fixed per-client offset into the interval, so 200 clients on a 5-minute cadence start
-    spread over the 5 minutes instead of all at the same second (Prefect anchors every interval
-    schedule at the same instant by default). Deterministic: a hash of the code, whole seconds."""
-    digest = int.from_bytes(hashlib.sha256(code.encode()).digest()[:8], "big")
+def stagger(code: str, every: timedelta, flow: str = "") -> datetime:
+    """A fixed per-client, per-flow offset into the interval, so 200 clients on a 5-minute
+    cadence start spread over the 5 minutes instead of all at the same second (Prefect anchors
+    every interval schedule at the same instant by default), and a client's order pull and
+    tracking push do not fall due together only for one to wait on the other's lane.
+    Deterministic: a hash of the code and flow name, whole seconds."""
+    digest = int.from_bytes(hashlib.sha256(f"{code}/{flow}".encode()).digest()[:8], "big")
     return EPOCH + timedelta(seconds=digest % int(every.total_seconds()))
 
 

@@ -13,8 +13,8 @@ states, logs, artifacts, retries of tasks, deployment concurrency, Retry from th
 Guarantees:
 - A run is claimed with a Pending proposal before it starts; the server accepts one claim, so
   two `serve` processes (or a work-pool worker) never execute the same run twice.
-- At most `limit` runs at once; due runs beyond that stay Scheduled for the next poll (or for
-  another runner) instead of being claimed and left waiting.
+- At most `limit` runs at once, and one per client; due runs beyond that stay Scheduled for the
+  next poll (or for another runner) instead of being claimed and left waiting in a thread.
 - Each claimed run records `host:pid` as its infrastructure pid. A run left Pending/Running by
   a `serve` process on this host that is no longer alive (killed, machine restarted) is marked
   Crashed when the next `serve` starts, so the UI never shows a run as running forever.
@@ -103,6 +103,7 @@ class InProcessRunner:
         self.identity = this_process()
         self._pool = ThreadPoolExecutor(max_workers=limit, thread_name_prefix="npf-run")
         self._active: dict[UUID, asyncio.Task[None]] = {}
+        self._runs: dict[UUID, FlowRun] = {}
 
     async def run_once(self) -> list[UUID]:
         """Claim every due run (up to the limit) and wait until they have finished."""
@@ -169,14 +170,25 @@ class InProcessRunner:
         )
         due.sort(key=lambda run: run.next_scheduled_start_time or run.expected_start_time)
         claimed = []
+        busy = {self._client_of(run) for run in self._runs.values()} - {None}
         for run in due:
             if len(claimed) >= free:
                 break
-            if run.id in self._active or not await self._claim(prefect, run):
+            # A second run of a client we are running would only wait in the client's lane,
+            # holding a thread that a run of another client could use: leave it for later.
+            client = self._client_of(run)
+            if run.id in self._active or client in busy or not await self._claim(prefect, run):
                 continue
+            busy.add(client)
+            self._runs[run.id] = run
             self._active[run.id] = asyncio.create_task(self._execute(run))
             claimed.append(run.id)
         return claimed
+
+    @staticmethod
+    def _client_of(run: FlowRun) -> str | None:
+        client = run.parameters.get("client")
+        return str(client).lower() if client is not None else None
 
     async def _claim(self, prefect: PrefectClient, run: FlowRun) -> bool:
         try:
@@ -208,7 +220,7 @@ class InProcessRunner:
 
     def _forget_finished(self) -> None:
         for run_id in [i for i, task in self._active.items() if task.done()]:
-            del self._active[run_id]
+            del self._active[run_id], self._runs[run_id]
 
     async def _drain(self) -> None:
         if self._active:

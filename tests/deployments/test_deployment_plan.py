@@ -49,7 +49,9 @@ def test_schedules_interval_and_local_cron():
     plans = {p.full_name: p.schedule for p in plan_deployments([ACME, BETA])}
     orders = plans["sync-orders/acme"]
     assert (orders.every, orders.timezone) == (timedelta(minutes=5), "Australia/Melbourne")
-    assert plans["push-tracking/acme"] == orders  # same client: same offset
+    tracking = plans["push-tracking/acme"]
+    assert (tracking.every, tracking.timezone) == (orders.every, orders.timezone)
+    assert tracking.anchor != orders.anchor  # a client's two flows don't fall due together
     assert plans["push-tracking/beta_2"].every == timedelta(minutes=10)
     assert plans["sync-stock/acme"] == CronSchedule(
         cron="30 18 * * *", timezone="Australia/Melbourne"
