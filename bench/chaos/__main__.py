@@ -51,6 +51,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="that server's SQLite file, grepped for tokens",
     )
+    parser.add_argument(
+        "--prefect-database-url",
+        default=None,
+        help="that server's database as a SQLAlchemy URL (e.g. postgresql+psycopg://...): "
+        "every row grepped for tokens",
+    )
     args = parser.parse_args(argv)
 
     with ExitStack() as stack:
@@ -81,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             database_url=args.database_url,
             prefect_db=args.prefect_db or (None if args.prefect_api_url else prefect_db()),
+            prefect_database_url=args.prefect_database_url,
         )
         print(f"chaos: work dir {root}, prefect {api_url}", flush=True)
         result = Chaos(options, api_url, say=lambda line: print(line, flush=True)).run()

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from sqlalchemy import create_engine
 
 from bench.chaos.invariants import (
     ClientFigures,
@@ -60,6 +61,7 @@ class Options:
     seed: int = 7
     database_url: str | None = None
     prefect_db: Path | None = None  # Prefect's SQLite file, grepped for tokens when given
+    prefect_database_url: str | None = None  # Prefect's database (e.g. PostgreSQL): every row
     climate: Climate = field(default_factory=Climate)
 
 
@@ -231,6 +233,12 @@ class Chaos:
             + rows_with(tokens, self.engine)
             + prefect_with(tokens, self.prefect_api_url)
         )
+        if self.o.prefect_database_url:
+            prefect_engine = create_engine(self.o.prefect_database_url)
+            try:
+                leaks += [f"prefect {hit}" for hit in rows_with(tokens, prefect_engine)]
+            finally:
+                prefect_engine.dispose()
         records = self.runner.records
         finished = [r for r in records if not r.killed]
         revoked = [r for r in finished if r.revoked]

@@ -16,28 +16,23 @@ counted only when the run had not answered yet when the signal was sent.
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 import random
-import select
-import signal
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from bench.chaos.worker import Worker, WorkerGone
 
 COMMANDS: dict[str, list[str]] = {
     "orders": ["orders", "pull"],
     "tracking": ["tracking", "push"],
     "stock": ["stock", "sync"],
 }
-START_TIMEOUT_S = 300.0  # imports on a loaded two-core machine
 
 
 @dataclass(frozen=True)
@@ -59,73 +54,6 @@ class RunRecord:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
-class WorkerGone(RuntimeError):
-    """The worker process ended without answering (it crashed, or it was killed)."""
-
-
-class Worker:
-    """One `python -m bench.chaos.worker` process and its JSON-lines channel."""
-
-    def __init__(self, env: dict[str, str], cwd: Path, idle_log: Path) -> None:
-        with idle_log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "bench.chaos.worker", "--idle-log", str(idle_log)],
-                cwd=cwd,
-                env=env,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=log,
-                bufsize=0,
-                start_new_session=True,
-            )
-        self._buffer = b""
-        ready = self.reply(START_TIMEOUT_S)
-        if ready is None or not ready.get("ready"):
-            self.kill()
-            raise WorkerGone(f"worker did not start within {START_TIMEOUT_S:.0f} s ({idle_log})")
-
-    def send(self, request: dict[str, Any]) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write((json.dumps(request) + "\n").encode())
-
-    def reply(self, timeout: float | None) -> dict[str, Any] | None:
-        """The next answer, or None when none came within `timeout` seconds."""
-        assert self.process.stdout is not None
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while b"\n" not in self._buffer:
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            readable, _, _ = select.select([self.process.stdout], [], [], left)
-            if not readable:
-                return None
-            chunk = os.read(self.process.stdout.fileno(), 4096)
-            if not chunk:
-                raise WorkerGone(f"worker exited with {self.process.wait()}")
-            self._buffer += chunk
-        line, _, self._buffer = self._buffer.partition(b"\n")
-        return json.loads(line)
-
-    def last_words(self) -> dict[str, Any] | None:
-        """After a kill: the answer it had already written, if any."""
-        try:
-            return self.reply(0)
-        except WorkerGone:
-            return None
-
-    def kill(self) -> None:
-        with contextlib.suppress(ProcessLookupError):  # already gone
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-
-    def close(self) -> None:
-        """Let the worker finish (stdin closed), kill it if it does not."""
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.kill()
-
-
 class FlowRunner:
     def __init__(
         self,
@@ -139,9 +67,13 @@ class FlowRunner:
         seed: int = 3,
         run_timeout: float = 600.0,
         on_kill: Callable[[str], None] | None = None,
+        standby: bool = True,
     ) -> None:
         """`on_kill(client)` runs after each kill, before the restart (the supervisor's
-        clean-up, e.g. releasing the dead run's client lane)."""
+        clean-up, e.g. releasing the dead run's client lane). `standby`: keep one started
+        worker per client in reserve, as a supervisor with a warm standby does, so a kill costs
+        the cycle the lane release, not the ~5-9 s of imports of a new process (that start
+        still happens, in the background, for the next standby)."""
         self.env = env
         self.cwd = cwd
         self.logs_dir = logs_dir
@@ -153,7 +85,10 @@ class FlowRunner:
         self.on_kill = on_kill
         self.records: list[RunRecord] = []
         self.starts: list[float] = []  # seconds each worker took to start (imports)
+        self.standby = standby
         self._workers: dict[str, Worker] = {}
+        self._standby: dict[str, Future[Worker]] = {}
+        self._starter = ThreadPoolExecutor(thread_name_prefix="chaos-worker-start")
         self._durations: dict[str, list[float]] = defaultdict(list)
         self._lock = threading.Lock()
         self._seq = 0
@@ -183,18 +118,31 @@ class FlowRunner:
         for worker in self._workers.values():
             worker.close()
         self._workers.clear()
+        for waiting in self._standby.values():
+            with contextlib.suppress(WorkerGone):
+                waiting.result().close()
+        self._standby.clear()
+        self._starter.shutdown()
 
     def _worker(self, client: str) -> Worker:
+        """The client's live worker; after a kill its standby (or a new one)."""
         worker = self._workers.get(client)
         if worker is None or worker.process.poll() is not None:
-            with self._lock:
-                self._seq += 1
-                idle_log = self.logs_dir / f"{self._seq:06d}-worker-{client}.log"
-            started = time.monotonic()
-            worker = Worker(self.env, self.cwd, idle_log)
-            with self._lock:
-                self.starts.append(time.monotonic() - started)
-                self._workers[client] = worker
+            waiting = self._standby.pop(client, None)
+            worker = waiting.result() if waiting is not None else self._new_worker(client)
+            self._workers[client] = worker
+            if self.standby:
+                self._standby[client] = self._starter.submit(self._new_worker, client)
+        return worker
+
+    def _new_worker(self, client: str) -> Worker:
+        with self._lock:
+            self._seq += 1
+            idle_log = self.logs_dir / f"{self._seq:06d}-worker-{client}.log"
+        started = time.monotonic()
+        worker = Worker(self.env, self.cwd, idle_log)
+        with self._lock:
+            self.starts.append(time.monotonic() - started)
         return worker
 
     def _kill_at(self, step: str) -> float | None:

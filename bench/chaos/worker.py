@@ -13,19 +13,24 @@ C-level output land there too) at that log file for the run, then answers
 descriptor). At start-up it answers `{"ready": true}` once the imports are done. Between runs
 its output goes to the log file named by `--idle-log`.
 
-The chaos runner SIGKILLs this process at random moments during a run (a crashed worker) and
-starts a new one.
+`Worker` (below) is the parent's handle on one such process. The chaos runner SIGKILLs the
+process at random moments during a run (a crashed worker) and carries on with a new one.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import select
+import signal
+import subprocess
 import sys
+import time
 import traceback
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import click
 
@@ -79,6 +84,78 @@ def serve(commands: IO[str], replies: IO[str], idle_log: Path) -> None:
         _point_output_at(idle_log)
         replies.write(json.dumps({"exit_code": code}) + "\n")
         replies.flush()
+
+
+# --- the parent's side ---------------------------------------------------------------------
+
+START_TIMEOUT_S = 300.0  # imports on a loaded two-core machine
+
+
+class WorkerGone(RuntimeError):
+    """The worker process ended without answering (it crashed, or it was killed)."""
+
+
+class Worker:
+    """One `python -m bench.chaos.worker` process and its JSON-lines channel."""
+
+    def __init__(self, env: dict[str, str], cwd: Path, idle_log: Path) -> None:
+        with idle_log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bench.chaos.worker", "--idle-log", str(idle_log)],
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                bufsize=0,
+                start_new_session=True,
+            )
+        self._buffer = b""
+        ready = self.reply(START_TIMEOUT_S)
+        if ready is None or not ready.get("ready"):
+            self.kill()
+            raise WorkerGone(f"worker did not start within {START_TIMEOUT_S:.0f} s ({idle_log})")
+
+    def send(self, request: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write((json.dumps(request) + "\n").encode())
+
+    def reply(self, timeout: float | None) -> dict[str, Any] | None:
+        """The next answer, or None when none came within `timeout` seconds."""
+        assert self.process.stdout is not None
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            readable, _, _ = select.select([self.process.stdout], [], [], left)
+            if not readable:
+                return None
+            chunk = os.read(self.process.stdout.fileno(), 4096)
+            if not chunk:
+                raise WorkerGone(f"worker exited with {self.process.wait()}")
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return json.loads(line)
+
+    def last_words(self) -> dict[str, Any] | None:
+        """After a kill: the answer it had already written, if any."""
+        try:
+            return self.reply(0)
+        except WorkerGone:
+            return None
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):  # already gone
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def close(self) -> None:
+        """Let the worker finish (stdin closed), kill it if it does not."""
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.kill()
 
 
 def main() -> None:
