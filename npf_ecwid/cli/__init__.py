@@ -23,4 +23,15 @@ app.command("serve")(serve.serve)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except RuntimeError as error:
+        # Prefect's message when PREFECT_API_URL points at no server: one line, not a traceback.
+        if not str(error).startswith("Failed to reach API"):
+            raise
+        typer.echo(
+            f"error: {error.args[0].rstrip('/')}: start `prefect server start` there, "
+            "or unset PREFECT_API_URL to record runs in Prefect's local database",
+            err=True,
+        )
+        raise SystemExit(1) from None
