@@ -102,8 +102,7 @@ class InProcessRunner:
         self.janitor_seconds = janitor_seconds
         self.identity = this_process()
         self._pool = ThreadPoolExecutor(max_workers=limit, thread_name_prefix="npf-run")
-        self._active: dict[UUID, asyncio.Task[None]] = {}
-        self._runs: dict[UUID, FlowRun] = {}
+        self._active: dict[UUID, tuple[str | None, asyncio.Task[None]]] = {}  # run -> client, task
 
     async def run_once(self) -> list[UUID]:
         """Claim every due run (up to the limit) and wait until they have finished."""
@@ -170,7 +169,7 @@ class InProcessRunner:
         )
         due.sort(key=lambda run: run.next_scheduled_start_time or run.expected_start_time)
         claimed = []
-        busy = {self._client_of(run) for run in self._runs.values()} - {None}
+        busy = {client for client, _ in self._active.values()} - {None}
         for run in due:
             if len(claimed) >= free:
                 break
@@ -180,8 +179,7 @@ class InProcessRunner:
             if run.id in self._active or client in busy or not await self._claim(prefect, run):
                 continue
             busy.add(client)
-            self._runs[run.id] = run
-            self._active[run.id] = asyncio.create_task(self._execute(run))
+            self._active[run.id] = (client, asyncio.create_task(self._execute(run)))
             claimed.append(run.id)
         return claimed
 
@@ -219,10 +217,11 @@ class InProcessRunner:
                 )
 
     def _forget_finished(self) -> None:
-        for run_id in [i for i, task in self._active.items() if task.done()]:
-            del self._active[run_id], self._runs[run_id]
+        for run_id in [i for i, (_, task) in self._active.items() if task.done()]:
+            del self._active[run_id]
 
     async def _drain(self) -> None:
         if self._active:
-            await asyncio.gather(*self._active.values(), return_exceptions=True)
+            tasks = [task for _, task in self._active.values()]
+            await asyncio.gather(*tasks, return_exceptions=True)
         self._forget_finished()
