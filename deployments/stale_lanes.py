@@ -14,7 +14,8 @@ reset to 0 and a warning names the client.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
 
 from prefect.client.orchestration import PrefectClient
 from prefect.client.schemas.actions import GlobalConcurrencyLimitUpdate
@@ -30,6 +31,7 @@ from prefect.logging import get_logger
 from flows.lanes import LEASE_SECONDS, lane_name
 
 PAGE = 200
+T = TypeVar("T")
 logger = get_logger("npf-ecwid.serve")
 
 
@@ -66,26 +68,28 @@ class StaleLaneJanitor:
         return freed
 
     async def _occupied(self, prefect: PrefectClient) -> list[str]:
-        names: list[str] = []
-        offset = 0
-        while True:
-            page = await prefect.read_global_concurrency_limits(limit=PAGE, offset=offset)
-            names += [g.name for g in page if g.name in self.clients and g.active_slots > 0]
-            offset += len(page)
-            if len(page) < PAGE:
-                return names
+        limits = await _all_pages(
+            lambda offset: prefect.read_global_concurrency_limits(limit=PAGE, offset=offset)
+        )
+        return [g.name for g in limits if g.name in self.clients and g.active_slots > 0]
 
     async def _running_clients(self, prefect: PrefectClient) -> set[str]:
         running = FlowRunFilter(
             state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING]))
         )
-        clients: set[str] = set()
-        offset = 0
-        while True:
-            page = await prefect.read_flow_runs(
+        runs = await _all_pages(
+            lambda offset: prefect.read_flow_runs(
                 flow_run_filter=running, limit=PAGE, offset=offset, sort=FlowRunSort.ID_DESC
             )
-            clients |= {str(r.parameters.get("client", "")).lower() for r in page}
-            offset += len(page)
-            if len(page) < PAGE:
-                return clients
+        )
+        return {str(r.parameters.get("client", "")).lower() for r in runs}
+
+
+async def _all_pages(fetch: Callable[[int], Awaitable[list[T]]]) -> list[T]:
+    """Every item of a paged Prefect listing (`fetch(offset)` returns up to PAGE items)."""
+    items: list[T] = []
+    while True:
+        page = await fetch(len(items))
+        items += page
+        if len(page) < PAGE:
+            return items
