@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+import httpx
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 from npf_ecwid.ecwid.batch import BatchRequest, BatchResponse, run_batch
@@ -206,18 +207,57 @@ class EcwidClient(EcwidSession):
                 if repairs > MAX_REPAIR_ROUNDS:
                     raise PagingKeptChanging(f"{what}: the result set kept changing while paging")
             requested.update(offsets)
-            try:
-                async with asyncio.TaskGroup() as group:  # first failure cancels the rest
-                    tasks = [
-                        group.create_task(self._page(path, params, o, model, what, kept=True))
-                        for o in offsets
-                    ]
-            except ExceptionGroup as failed:  # callers get the typed error, not a group
-                raise failed.exceptions[0] from None
-            more = [task.result() for task in tasks]
+            more = await self._fetch_pages(path, params, offsets, model, what)
             pages.extend(more)
             total = max([total, *(p.total for p in more)])  # it grew while we paged
         return newest_by_id(item for page in pages for item in page.items)
+
+    async def _fetch_pages(
+        self, path: str, params: dict[str, str], offsets: list[int], model: type[T], what: str
+    ) -> list[Page[T]]:
+        """The pages at `offsets`, fetched concurrently, in offset order. Each answer is parsed
+        only when no request could go out meanwhile: the rate limit is spent, or every
+        remaining request is already in flight.
+
+        Why: parsing a 100-order page costs ~5.7 ms of CPU on the event loop. Parsed as it
+        arrives, it delays reading the other answers, and a rate-limit slot frees `window`
+        seconds after its answer was read, so the whole second minute of a 1,000-page pull
+        started later. Deferred, the parsing happens while the pull waits for the limiter
+        (docs/benchmarks.md, "Order pull").
+        """
+        unparsed: list[tuple[int, httpx.Response]] = []
+        parsed: list[tuple[int, Page[T]]] = []
+        arrived = asyncio.Event()
+        remaining = len(offsets)
+
+        async def get(index: int, offset: int) -> None:
+            nonlocal remaining
+            page_params = {**params, "offset": offset, "limit": PAGE_SIZE}
+            unparsed.append((index, await self.call("GET", path, what=what, params=page_params)))
+            remaining -= 1
+            arrived.set()
+
+        def parse_one() -> None:
+            index, response = unparsed.pop()
+            parsed.append((index, parse_kept_page(model, response, what, self.stats)))
+
+        try:
+            async with asyncio.TaskGroup() as group:  # first failure cancels the rest
+                for index, offset in enumerate(offsets):
+                    group.create_task(get(index, offset))
+                while remaining:
+                    await arrived.wait()
+                    arrived.clear()
+                    while unparsed and (
+                        remaining <= self.max_concurrency or self.limiter.saturated
+                    ):
+                        parse_one()
+                        await asyncio.sleep(0)  # answers that came in meanwhile go first
+        except ExceptionGroup as failed:  # callers get the typed error, not a group
+            raise failed.exceptions[0] from None
+        while unparsed:
+            parse_one()
+        return [page for _, page in sorted(parsed, key=lambda pair: pair[0])]
 
     # --- catalogue ------------------------------------------------------------------------
 

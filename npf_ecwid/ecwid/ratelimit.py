@@ -61,6 +61,15 @@ class SlidingWindowLimiter:
             self._expire(self._clock())
             return self._in_flight + len(self._cooling)
 
+    @property
+    def saturated(self) -> bool:
+        """No request could be sent now (every slot held, or paused): a caller with spare
+        CPU work (parsing pages already read) can do it now without delaying any request."""
+        with self._lock:
+            now = self._clock()
+            self._expire(now)
+            return now < self._paused_until or self._in_flight + len(self._cooling) >= self.limit
+
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         """Hold one slot around sending a request and reading its response."""

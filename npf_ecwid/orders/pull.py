@@ -14,6 +14,7 @@ window again.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -93,12 +94,14 @@ async def fetch_orders(client: ClientConfig, ecwid: EcwidAPI, query: ApiQuery) -
     within the token's rate limit by the client). Ecwid errors become one-line
     `OrderPullError`s naming the client; a rejected token fails at the first call."""
     stats = ecwid.stats
+    already_rejected = len(stats.rejected)
     try:
-        profile = await ecwid.get_profile()
-        already_rejected = len(stats.rejected)
-        orders = await ecwid.search_orders(OrderQuery(**query.as_kwargs()))
+        async with asyncio.TaskGroup() as group:  # the profile's round trip overlaps page 0
+            profile_call = group.create_task(ecwid.get_profile())
+            search = group.create_task(ecwid.search_orders(OrderQuery(**query.as_kwargs())))
     except (EcwidError, ExceptionGroup) as raised:
         raise _pull_error(client, raised) from None
+    profile, orders = profile_call.result(), search.result()
     units = profile.formats_and_units
     return Fetched(
         orders,

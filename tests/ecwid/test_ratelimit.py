@@ -117,3 +117,21 @@ def test_limiter_for_is_one_per_token_and_keyed_without_the_token() -> None:
     assert "secret_abc123" not in token_key(token)
     assert "secret_abc123" not in repr(first)
     reset_limiters()
+
+
+async def test_saturated_while_every_slot_is_held_or_cooling_or_paused() -> None:
+    """The pull parses pages already read only while `saturated` (nothing could be sent)."""
+    now = [0.0]
+    limiter = SlidingWindowLimiter(limit=2, window=10.0, clock=lambda: now[0])
+    assert not limiter.saturated
+    async with limiter.slot():
+        assert not limiter.saturated  # one in flight, one free
+        async with limiter.slot():
+            assert limiter.saturated  # both in flight
+    assert limiter.saturated  # both cooling down for the window
+    now[0] = 10.0
+    assert not limiter.saturated  # the window passed: both free again
+    limiter.pause(5.0)
+    assert limiter.saturated  # told off by a 429
+    now[0] = 15.0
+    assert not limiter.saturated
