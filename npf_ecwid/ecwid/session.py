@@ -7,8 +7,10 @@ limiter, the retry policy and the counters see every attempt.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
+import ssl
 import time
 from collections.abc import Generator
 from typing import Any, Self, TypeVar
@@ -41,6 +43,12 @@ class BearerAuth(httpx.Auth):
 
     def __repr__(self) -> str:
         return "BearerAuth(***)"
+
+
+@functools.cache
+def shared_ssl_context() -> ssl.SSLContext:
+    """httpx's default verifying context (certifi's CA bundle), built once per process."""
+    return httpx.create_ssl_context()
 
 
 def describe_validation_error(error: ValidationError) -> str:
@@ -95,28 +103,24 @@ class EcwidSession:
         self.stats = ClientStats()
         self.max_concurrency = max_concurrency
         self._concurrency = asyncio.Semaphore(max_concurrency)
-        # Several small connection pools instead of one big one: httpcore matches every
-        # queued request against every connection on each request, so its CPU per request
-        # grows with the pool size (100,000 orders: 14.1 CPU-s with one 32-connection pool,
-        # 11.0 s with 24). A caller's transport (tests) gets one client.
-        shards = 1 if transport is not None else math.ceil(max_concurrency / POOL_SHARD)
-        self._http = [
-            httpx.AsyncClient(
-                base_url=self.base_url,
-                auth=BearerAuth(token),
-                transport=transport,
-                timeout=timeout,
-                headers={"Accept": "application/json", "User-Agent": "npf-ecwid"},
-                # Drop idle connections before a server would (uvicorn closes them after 5 s):
-                # reusing one the server is closing fails with a ReadError, which for a
-                # non-idempotent write means "outcome unknown".
-                limits=httpx.Limits(
-                    max_connections=math.ceil(max_concurrency / shards), keepalive_expiry=2.0
-                ),
-            )
-            for _ in range(shards)
-        ]
-        self._in_flight = [0] * shards
+        self._client_options: dict[str, Any] = {
+            "base_url": self.base_url,
+            "auth": BearerAuth(token),
+            "transport": transport,
+            "timeout": timeout,
+            "headers": {"Accept": "application/json", "User-Agent": "npf-ecwid"},
+            # Building a context loads the CA bundle (~40-80 ms of CPU); `serve` opens a client
+            # per flow run, hundreds an hour, so all of them share one.
+            "verify": shared_ssl_context(),
+        }
+        # Several small connection pools instead of one big one, opened as concurrency
+        # grows: httpcore matches every queued request against every connection on each
+        # request, so its CPU per request grows with the pool size (100,000 orders: 14.1 CPU-s
+        # with one 32-connection pool, 11.0 s with 24). A caller's transport gets one client.
+        self._pool_size = max_concurrency if transport is not None else POOL_SHARD
+        self._max_pools = math.ceil(max_concurrency / self._pool_size)
+        self._http: list[httpx.AsyncClient] = []
+        self._in_flight: list[int] = []
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(store_id={self.store_id}, base_url={self.base_url!r})"
@@ -134,12 +138,29 @@ class EcwidSession:
     async def _request(
         self, method: str, path: str, params: dict[str, Any] | None, json: Any
     ) -> httpx.Response:
-        shard = min(range(len(self._http)), key=self._in_flight.__getitem__)
+        shard = self._least_busy_pool()
         self._in_flight[shard] += 1
         try:
             return await self._http[shard].request(method, path, params=params, json=json)
         finally:
             self._in_flight[shard] -= 1
+
+    def _least_busy_pool(self) -> int:
+        if self._http:
+            shard = min(range(len(self._http)), key=self._in_flight.__getitem__)
+            if self._in_flight[shard] < self._pool_size or len(self._http) == self._max_pools:
+                return shard
+        self._http.append(
+            httpx.AsyncClient(
+                **self._client_options,
+                # Drop idle connections before a server would (uvicorn closes them after 5 s):
+                # reusing one the server is closing fails with a ReadError, which for a
+                # non-idempotent write means "outcome unknown".
+                limits=httpx.Limits(max_connections=self._pool_size, keepalive_expiry=2.0),
+            )
+        )
+        self._in_flight.append(0)
+        return len(self._http) - 1
 
     async def call(
         self,
