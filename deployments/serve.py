@@ -27,7 +27,12 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
 from prefect.client.schemas.responses import DeploymentResponse
 from prefect.client.schemas.sorting import DeploymentSort
-from prefect.settings import PREFECT_API_URL
+from prefect.exceptions import PrefectHTTPStatusError
+from prefect.settings import (
+    PREFECT_API_URL,
+    PREFECT_CLIENT_CSRF_SUPPORT_ENABLED,
+    temporary_settings,
+)
 
 from deployments.build import load_flow, register
 from deployments.plan import DeploymentPlan
@@ -80,6 +85,26 @@ def pool_owned(plans: list[DeploymentPlan]) -> list[str]:
     return sorted(owned & wanted)
 
 
+def server_checks_csrf() -> bool:
+    """Whether the Prefect server wants CSRF tokens (off unless its operator turned it on).
+
+    Why ask: every Prefect client object (several per flow run: the engine's, the lease
+    renewal's, the log writer's...) otherwise fetches a token first and learns from the 422
+    that it needs none; for 200 clients that is ~4 needless requests per run to the server,
+    which is what limits how many runs one machine carries."""
+    with get_client(sync_client=True) as prefect:
+        try:
+            prefect.request("GET", "/csrf-token", params={"client": "npf-ecwid-serve"})
+        except PrefectHTTPStatusError as error:
+            answer = error.response
+            if answer.status_code == 404 or (
+                answer.status_code == 422 and "CSRF protection is disabled" in answer.text
+            ):
+                return False
+            raise
+    return True
+
+
 def serve_plans(plans: list[DeploymentPlan], *, limit: int = 8) -> None:
     """Block, executing scheduled and manual runs of these deployments (Ctrl-C to stop)."""
     require_api_url()
@@ -91,6 +116,12 @@ def serve_plans(plans: list[DeploymentPlan], *, limit: int = 8) -> None:
             f"{', '.join(taken)} belong to a work pool (prefect deploy); delete them or keep "
             "using workers, don't serve the same names"
         )
+    csrf = {} if server_checks_csrf() else {PREFECT_CLIENT_CSRF_SUPPORT_ENABLED: False}
+    with temporary_settings(updates=csrf):  # the runs' threads inherit this context
+        _register_and_run(plans, limit)
+
+
+def _register_and_run(plans: list[DeploymentPlan], limit: int) -> None:
     started = time.monotonic()
     ids = [UUID(deployment_id) for deployment_id in register(plans)]
     print(f"registered {len(ids)} deployments in {time.monotonic() - started:.1f} s", flush=True)

@@ -33,6 +33,7 @@ Usage, in a flow body (sync or async flows)::
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import (
     AbstractAsyncContextManager,
@@ -70,6 +71,10 @@ LANE_PREFIX = "client-"
 LEASE_SECONDS = 60.0
 DEFAULT_WAIT_SECONDS = 3600.0  # a daily stock sync may hold the lane a while; then give up loudly
 ACQUIRE_ATTEMPTS = 5  # ~15 s of backoff for a busy server before the run fails
+# A lane this process has ensured is not checked again for this long: one GET per run less for
+# the Prefect server (`serve` runs 200 clients' flows in one process). A lane deleted meanwhile
+# is re-created when Prefect answers that it is missing (`_lane_missing`).
+RECHECK_SECONDS = 300.0
 
 
 def _server_hiccup(error: BaseException) -> bool:
@@ -82,9 +87,21 @@ def _server_hiccup(error: BaseException) -> bool:
     return isinstance(cause, httpx.TransportError)
 
 
-def _acquire_retrying() -> dict[str, Any]:
+def _lane_missing(error: BaseException) -> bool:
+    """Prefect answered that the lane does not exist: deleted since this process ensured it
+    (an operator freeing a crashed run's lane does that)."""
+    return isinstance(error, ConcurrencySlotAcquisitionError) and "must be created" in str(error)
+
+
+def _acquire_retrying(name: str) -> dict[str, Any]:
+    def retryable(error: BaseException) -> bool:
+        if _lane_missing(error):  # ensure it again on the next attempt
+            _ensured_at.pop(name, None)
+            return True
+        return _server_hiccup(error)
+
     return {
-        "retry": retry_if_exception(_server_hiccup),
+        "retry": retry_if_exception(retryable),
         "stop": stop_after_attempt(ACQUIRE_ATTEMPTS),
         "wait": wait_exponential(multiplier=0.5, max=8),
         "reraise": True,
@@ -111,10 +128,19 @@ async def aensure_lanes(clients: Iterable[str]) -> list[str]:
     async def ensure(prefect: PrefectClient, name: str) -> None:
         async with gate:
             await _ensure_lane(prefect, name)
+        _ensured_at[name] = time.monotonic()
 
     async with get_client() as prefect:
         await asyncio.gather(*(ensure(prefect, name) for name in names))
     return names
+
+
+_ensured_at: dict[str, float] = {}  # lane -> when this process last ensured it
+
+
+def _recently_ensured(name: str) -> bool:
+    ensured = _ensured_at.get(name)
+    return ensured is not None and time.monotonic() - ensured < RECHECK_SECONDS
 
 
 async def _ensure_lane(prefect: PrefectClient, name: str) -> None:
@@ -164,10 +190,11 @@ class client_lane:
         if self.name in held:
             yield
             return
-        ensure_lanes([self.client])
         with ExitStack() as stack:
-            for attempt in Retrying(**_acquire_retrying()):
+            for attempt in Retrying(**_acquire_retrying(self.name)):
                 with attempt:
+                    if not _recently_ensured(self.name):
+                        ensure_lanes([self.client])
                     stack.enter_context(sync_concurrency(self.name, **self._options()))
             token = _held.set(held | {self.name})
             try:
@@ -181,10 +208,11 @@ class client_lane:
         if self.name in held:
             yield
             return
-        await aensure_lanes([self.client])
         async with AsyncExitStack() as stack:
-            async for attempt in AsyncRetrying(**_acquire_retrying()):
+            async for attempt in AsyncRetrying(**_acquire_retrying(self.name)):
                 with attempt:
+                    if not _recently_ensured(self.name):
+                        await aensure_lanes([self.client])
                     await stack.enter_async_context(async_concurrency(self.name, **self._options()))
             token = _held.set(held | {self.name})
             try:

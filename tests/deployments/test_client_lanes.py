@@ -16,7 +16,7 @@ from prefect.deployments import run_deployment
 
 from deployments.runner import InProcessRunner
 from deployments.stale_lanes import StaleLaneJanitor
-from flows.lanes import _server_hiccup, aensure_lanes, ensure_lanes, lane_name
+from flows.lanes import _server_hiccup, aensure_lanes, client_lane, ensure_lanes, lane_name
 from tests.deployments.probe import lane_probe, lane_probe_other, lane_probe_parent
 
 pytestmark = pytest.mark.prefect
@@ -64,6 +64,18 @@ async def test_lane_is_one_slot_per_client(prefect_server):
     async with get_client() as prefect:
         limit = await prefect.read_global_concurrency_limit_by_name(lane_name("Acme"))
     assert (limit.name, limit.limit, limit.active) == ("client-acme", 1, True)
+
+
+def test_a_lane_deleted_after_this_process_took_it_is_recreated(prefect_server):
+    """The process skips re-checking a lane it ensured recently; an operator who deletes the
+    lane (to free a crashed run's slot) must still see the next run recreate it."""
+    with client_lane("Relane"):
+        pass
+    with get_client(sync_client=True) as prefect:
+        prefect.delete_global_concurrency_limit_by_name(lane_name("Relane"))
+        with client_lane("Relane"):
+            limit = prefect.read_global_concurrency_limit_by_name(lane_name("Relane"))
+            assert (limit.limit, limit.active_slots) == (1, 1)  # taken, by this block
 
 
 def test_subflow_reenters_its_parents_lane(prefect_server):
