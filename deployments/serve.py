@@ -36,6 +36,7 @@ from prefect.settings import (
 
 from deployments.build import load_flow, register
 from deployments.plan import DeploymentPlan
+from deployments.prefect_tls import share_tls_contexts
 from deployments.runner import InProcessRunner
 from deployments.stale_lanes import StaleLaneJanitor
 
@@ -108,6 +109,7 @@ def server_checks_csrf() -> bool:
 def serve_plans(plans: list[DeploymentPlan], *, limit: int = 8) -> None:
     """Block, executing scheduled and manual runs of these deployments (Ctrl-C to stop)."""
     require_api_url()
+    share_tls_contexts()
     if not plans:
         raise ServeError("no deployments to serve: the clients file has no clients")
     taken = pool_owned(plans)
