@@ -253,7 +253,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--orders", type=int, default=20, help="orders per store at the start")
     parser.add_argument("--new-orders-per-minute", type=float, default=40.0)
-    parser.add_argument("--limit", type=int, default=8, help="serve --limit")
+    parser.add_argument("--limit", type=int, default=16, help="serve --limit")
     parser.add_argument("--warmup-minutes", type=float, default=6.0)
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--keep", action="store_true", help="keep the work dir (logs, DBs)")

@@ -90,7 +90,7 @@ class InProcessRunner:
         self,
         flows: Mapping[UUID, Flow[..., Any]],
         *,
-        limit: int = 8,
+        limit: int = 16,
         # Each poll also makes the server mark every deployment ready (a write per deployment,
         # 400 for 200 clients): every 5 s, a run starts at most ~5 s after it is due.
         poll_seconds: float = 5.0,

@@ -106,7 +106,7 @@ def server_checks_csrf() -> bool:
     return True
 
 
-def serve_plans(plans: list[DeploymentPlan], *, limit: int = 8) -> None:
+def serve_plans(plans: list[DeploymentPlan], *, limit: int = 16) -> None:
     """Block, executing scheduled and manual runs of these deployments (Ctrl-C to stop)."""
     require_api_url()
     share_tls_contexts()
