@@ -92,7 +92,8 @@ def parse_since(value: str, zone: str) -> datetime:
 async def fetch_orders(client: ClientConfig, ecwid: EcwidAPI, query: ApiQuery) -> Fetched:
     """The store's currency and every order matching `query` (pages fetched concurrently
     within the token's rate limit by the client). Ecwid errors become one-line
-    `OrderPullError`s naming the client; a rejected token fails at the first call."""
+    `OrderPullError`s naming the client; a rejected token fails at the first answer (the
+    profile and page 0 are sent together), with no retries."""
     stats = ecwid.stats
     already_rejected = len(stats.rejected)
     try:
