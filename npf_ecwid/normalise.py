@@ -22,6 +22,7 @@ the hot path of a 100,000-order backfill (see bench/pull.py).
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -208,11 +209,13 @@ def normalise_orders(orders: Sequence[Order], currency: str | None = None) -> Or
 
     `currency` is the store's (from `GET /profile`); Ecwid orders do not carry it.
     One pass builds a plain tuple per order and per line, and the order's content hash from
-    slices of them; `zip(*rows)` turns them into columns at C speed. Per order it allocates no
-    container that outlives the iteration besides those tuples (which hold only scalars, so the
-    garbage collector stops tracking them): a list per order kept to the end would push
-    100,000 objects into the oldest generation and trigger a full collection over every
-    object in the process (seconds, with the batch's models in memory).
+    slices of them, while the order's models are still in the CPU cache (one pass per column,
+    each reading one field from every model, was ~2x slower); `_columns` then turns the tuples
+    into columns in C. Per order it allocates no container that outlives the iteration besides
+    those tuples (which hold only scalars, so the garbage collector stops tracking them): a
+    list per order kept to the end would push 100,000 objects into the oldest generation and
+    trigger a full collection over every object in the process (seconds, with the batch's
+    models in memory).
     """
     unique = list({order.id: order for order in orders}.values())
     rows: list[tuple[Any, ...]] = []
@@ -250,10 +253,18 @@ def normalise_orders(orders: Sequence[Order], currency: str | None = None) -> Or
 
 
 def _columns(rows: list[tuple[Any, ...]], names: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Row tuples (scalars only) -> one object array per column; numpy transposes in C
-    (several times faster than `zip(*rows)`, which walks one iterator per row)."""
-    table = np.array(rows, dtype=object) if rows else np.empty((0, len(names)), dtype=object)
+    """Row tuples (scalars only) -> one object array per column, transposed by numpy in C.
+    `fromiter` over the chained rows is ~2x faster than `np.array(rows)` (which first probes
+    every row for its shape) and than `zip(*rows)` (one iterator per row)."""
+    flat = itertools.chain.from_iterable(rows)
+    table = np.fromiter(flat, dtype=object, count=len(rows) * len(names))
+    table = table.reshape(len(rows), len(names))
     return {name: table[:, i] for i, name in enumerate(names)}
+
+
+def _strings(values: np.ndarray) -> pd.arrays.StringArray:
+    """pandas `string` from an object column this module owns: no defensive copy."""
+    return pd.array(values, dtype="string", copy=False)
 
 
 def _ints(values: np.ndarray) -> pd.arrays.IntegerArray:
@@ -266,10 +277,10 @@ def _ints(values: np.ndarray) -> pd.arrays.IntegerArray:
 def _orders_frame(
     o: dict[str, np.ndarray], currency: str | None, digests: list[str]
 ) -> pd.DataFrame:
-    o["order_ref"] = o["ecwid_order_id"]
+    o["order_ref"] = o["ecwid_order_id"].copy()  # `_strings` takes each array over
     o["currency"] = np.full(len(digests), currency, dtype=object)
     o["content_hash"] = np.array(digests, dtype=object)
-    columns: dict[str, Any] = {c: pd.array(o[c], dtype="string") for c in ORDER_STRING_COLUMNS}
+    columns: dict[str, Any] = {c: _strings(o[c]) for c in ORDER_STRING_COLUMNS}
     columns |= {c: _ints(o[c]) for c in ORDER_INT_COLUMNS}
     columns |= {c: _times(o[c]) for c in ORDER_TIME_COLUMNS}
     columns["is_pickup"] = o["is_pickup"].astype(bool)
@@ -280,7 +291,7 @@ def _orders_frame(
 
 
 def _lines_frame(li: dict[str, np.ndarray]) -> pd.DataFrame:
-    columns: dict[str, Any] = {c: pd.array(li[c], dtype="string") for c in LINE_STRING_COLUMNS}
+    columns: dict[str, Any] = {c: _strings(li[c]) for c in LINE_STRING_COLUMNS}
     columns |= {c: _ints(li[c]) for c in (*LINE_INT_COLUMNS, "unit_price_cents")}
     columns["weight"] = pd.array(li["weight"], dtype="Float64")
     columns["is_shipping_required"] = li["is_shipping_required"].astype(bool)

@@ -103,3 +103,14 @@ def test_content_hash_values_are_stable_across_versions():
         "4e9944dbb0fb2110",
         "ad298265a46d682f",
     ]
+
+
+def test_columns_do_not_share_storage():
+    """The frames are built without defensive copies; editing one column (as the filters and
+    the quarantine do on their own copies) must never change another."""
+    frames = normalise_orders([order(), pickup()], currency="AUD")
+    orders = frames.orders
+    orders.loc[0, "order_ref"] = "EDITED"
+    orders.loc[1, "email"] = None
+    assert list(orders["ecwid_order_id"]) == ["ACME-1001", "ACME-2001"]
+    assert orders.at[1, "customer_name"] == "Pat Doe" and orders.at[0, "email"] is not None
