@@ -25,15 +25,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
-import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 from prefect.client.schemas.objects import FlowRun
 from prefect.client.schemas.sorting import FlowRunSort
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound
-from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import func, select
 from sqlmodel import Session
 
@@ -54,45 +51,6 @@ stock = "on_hand"
 stock_time = "06:45"
 timezone = "Europe/Berlin"
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def prefect_api(tmp_path_factory) -> Iterator[str]:
-    """`prefect server start` with its own database, as an operator runs it."""
-    home = tmp_path_factory.mktemp("prefect-home")
-    port = _free_port()
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_API_URL": ""}
-    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
-    with (home / "server.log").open("wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}/api"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert server.poll() is None, (home / "server.log").read_text()
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "prefect server start did not come up"
-            time.sleep(0.5)
-        with temporary_settings(updates={PREFECT_API_URL: url}):
-            yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
 
 
 async def _wait_for(check: Callable[[], object], what: str, seconds: float = 120.0) -> object:
