@@ -48,5 +48,5 @@ def _pull(client: str, since: str | None) -> PullSummary:
         table=summary.table(),
         description=f"Order pull for client {config.code}",
     )
-    get_run_logger().info("client %s: %s", config.code, summary.table())
+    get_run_logger().info("client %s: %s", config.code, summary)
     return summary

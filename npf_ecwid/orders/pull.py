@@ -72,6 +72,10 @@ class PullSummary:
         counts = ("pulled", "new", "updated", "unchanged", "quarantined", "skipped_by_filter")
         return [{"count": name.replace("_", " "), "orders": getattr(self, name)} for name in counts]
 
+    def __str__(self) -> str:
+        """The run log's closing line: "pulled 169, new 103, ..., skipped by filter 66"."""
+        return ", ".join(f"{row['count']} {row['orders']}" for row in self.table())
+
 
 def parse_since(value: str, zone: str) -> datetime:
     """`--since`: a date (local midnight in the client's zone) or an ISO datetime (naive =

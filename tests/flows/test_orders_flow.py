@@ -5,6 +5,7 @@ HTTP, real SQLite/PostgreSQL. Re-runs, changes after hand-off, quarantine, a bad
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import subprocess
 import sys
@@ -56,9 +57,19 @@ def no_backoff(monkeypatch):
     monkeypatch.setattr("tenacity.wait.random.uniform", lambda low, high: low)
 
 
-def test_first_run_hands_off_every_order_once_and_rerun_changes_nothing(orders_env):
+def test_first_run_hands_off_every_order_once_and_rerun_changes_nothing(orders_env, caplog):
     expected = expected_ids(orders_env.store, finished)
-    first = sync_orders(client="ACME")
+    with caplog.at_level(logging.INFO):
+        first = sync_orders(client="ACME")
+    # The run log says what happened to each order, then sums up.
+    messages = [record.getMessage() for record in caplog.records]
+    logged = [m.split()[4] for m in messages if m.startswith("client ACME: handed off ")]
+    assert sorted(logged) == sorted(expected)  # one line per order
+    counts = f"new {len(expected)}, updated 0, unchanged 0, quarantined 0"
+    closing = (
+        f"client ACME: pulled {first.pulled}, {counts}, skipped by filter {first.skipped_by_filter}"
+    )
+    assert closing in messages
     assert orders_env.order_ids() == expected
     assert (first.new, first.updated, first.quarantined) == (len(expected), 0, 0)
     assert first.pulled == first.new + first.skipped_by_filter > first.new  # digital-only
