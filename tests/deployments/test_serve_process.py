@@ -13,7 +13,6 @@ SQLAlchemy 2.1 Prefect 3.8's scheduler failed on every insert; no scheduled run 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import socket
 import subprocess
@@ -31,13 +30,10 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.client.schemas.sorting import FlowRunSort
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound
-from sqlalchemy import func, select
-from sqlmodel import Session
 
 from flows.orders import sync_orders
-from npf_ecwid.db import get_engine, init_db
 from npf_ecwid.sandbox import Sandbox, create_app, generate_store, serve_in_thread
-from npf_ecwid.warehouse.tables import NpfOrder
+from tests.deployments.operator_env import operator_env, orders_handed_off
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "secret_serve_token"
@@ -96,12 +92,6 @@ async def _run(flow_run_id) -> FlowRun:
         return await prefect.read_flow_run(flow_run_id)
 
 
-def _orders(engine, client: str) -> int:
-    with Session(engine) as session:
-        query = select(func.count()).select_from(NpfOrder).where(NpfOrder.client == client)
-        return session.execute(query).scalar_one()
-
-
 async def test_serve_runs_scheduled_and_manual_runs_and_sweeps_a_killed_run(
     prefect_api: str, tmp_path: Path, monkeypatch
 ):
@@ -111,19 +101,14 @@ async def test_serve_runs_scheduled_and_manual_runs_and_sweeps_a_killed_run(
     clients_file.write_text(CLIENT.format(code="SERVE1") + CLIENT.format(code="TWIN"))
     log = tmp_path / "serve.log"
     with serve_in_thread(create_app(sandbox)) as api_url:
-        env = {
-            "PREFECT_API_URL": prefect_api,
-            "ECWID_API_URL": api_url,
-            "NPF_CLIENTS": str(clients_file),
-            "NPF_DATA_DIR": str(tmp_path / "data"),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'npf.db'}",
-            "SERVE_TOKEN": TOKEN,
-        }
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
-        engine = get_engine()
-        init_db(engine)
-        child_env = {**os.environ, **env}
+        engine, child_env = operator_env(
+            monkeypatch,
+            tmp_path,
+            clients_file,
+            PREFECT_API_URL=prefect_api,
+            ECWID_API_URL=api_url,
+            SERVE_TOKEN=TOKEN,
+        )
 
         with _serve(child_env, log) as first:
             deployment = await _wait_for(
@@ -141,7 +126,7 @@ async def test_serve_runs_scheduled_and_manual_runs_and_sweeps_a_killed_run(
             assert done.state.is_completed(), log.read_text()
             assert done.infrastructure_pid == f"{socket.gethostname()}:{first.pid}"
             await asyncio.to_thread(sync_orders, "TWIN")
-            assert _orders(engine, "SERVE1") == _orders(engine, "TWIN") > 0
+            assert orders_handed_off(engine, "SERVE1") == orders_handed_off(engine, "TWIN") > 0
 
             sandbox.faults.latency_ms = 5_000  # the next run is mid-pull when the machine dies
             stuck = await run_deployment("sync-orders/serve1", timeout=0)

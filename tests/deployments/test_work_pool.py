@@ -8,21 +8,17 @@ sends while `prefect deploy` looks for workers (422), so the deploy step failed 
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from prefect.client.orchestration import get_client
 from prefect.deployments import run_deployment
-from sqlalchemy import func, select
-from sqlmodel import Session
 
 from deployments.prefect_yaml import render
 from flows.orders import sync_orders
-from npf_ecwid.db import get_engine, init_db
 from npf_ecwid.sandbox import Sandbox, create_app, generate_store, serve_in_thread
-from npf_ecwid.warehouse.tables import NpfOrder
+from tests.deployments.operator_env import operator_env, orders_handed_off
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "secret_pool_token"
@@ -45,12 +41,6 @@ def _run(command: list[str], env: dict[str, str], log: Path, timeout: float = 18
     assert done.returncode == 0, f"{' '.join(command)} failed:\n{log.read_text()[-4000:]}"
 
 
-def _orders(client: str) -> int:
-    with Session(get_engine()) as session:
-        query = select(func.count()).select_from(NpfOrder).where(NpfOrder.client == client)
-        return session.execute(query).scalar_one()
-
-
 async def test_deploy_to_a_work_pool_and_a_worker_runs_the_order_pull(
     prefect_api: str, tmp_path: Path, monkeypatch
 ):
@@ -61,18 +51,14 @@ async def test_deploy_to_a_work_pool_and_a_worker_runs_the_order_pull(
         clients_file = tmp_path / "clients.toml"
         clients = [CLIENT.format(code=code, api_url=api_url) for code in ("POOL", "TWIN")]
         clients_file.write_text("".join(clients))
-        env = {
-            "PREFECT_API_URL": prefect_api,
-            "NPF_CLIENTS": str(clients_file),
-            "NPF_DATA_DIR": str(tmp_path / "data"),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'npf.db'}",
-            "NPF_PROJECT_DIR": str(REPO),
-            "POOL_TOKEN": TOKEN,
-        }
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
-        init_db(get_engine())
-        child_env = {**os.environ, **env}
+        engine, child_env = operator_env(
+            monkeypatch,
+            tmp_path,
+            clients_file,
+            PREFECT_API_URL=prefect_api,
+            NPF_PROJECT_DIR=str(REPO),
+            POOL_TOKEN=TOKEN,
+        )
         prefect_yaml = tmp_path / "prefect.yaml"
         prefect_yaml.write_text(render(clients_file))  # `python -m deployments.prefect_yaml`
         prefect = [sys.executable, "-m", "prefect"]
@@ -94,5 +80,5 @@ async def test_deploy_to_a_work_pool_and_a_worker_runs_the_order_pull(
             finished = await client.read_flow_run(run.id)
         assert finished.state.is_completed(), log.read_text()[-4000:]
         await asyncio.to_thread(sync_orders, "TWIN")  # the same pull, in this process
-        assert _orders("POOL") == _orders("TWIN") > 0
+        assert orders_handed_off(engine, "POOL") == orders_handed_off(engine, "TWIN") > 0
     assert TOKEN not in log.read_text()
