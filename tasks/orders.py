@@ -37,7 +37,7 @@ DB_RETRIES = {"retries": 2, "retry_delay_seconds": [2, 10], "cache_policy": NO_C
 def plan_pull(client: ClientConfig, since: datetime | None) -> ApiQuery:
     """The Ecwid query for this run, from the stored watermark."""
     query = plan_query(client, open_intake().watermark(client.code), since)
-    get_run_logger().info("client %s: query %s", client.code, query)
+    get_run_logger().info("client %s: asking Ecwid for %s", client.code, query)
     return query
 
 

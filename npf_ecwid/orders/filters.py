@@ -53,6 +53,19 @@ class ApiQuery:
     payment_statuses: tuple[str, ...] = ()
     fulfillment_statuses: tuple[str, ...] = ()
 
+    def __str__(self) -> str:
+        """For the run log: what Ecwid is asked for (the other filters are applied locally)."""
+
+        def moment(value: datetime | None) -> str:
+            return value.isoformat() if value is not None else "any time"
+
+        return (
+            f"orders created from {moment(self.created_from)}, "
+            f"updated from {moment(self.updated_from)}, "
+            f"payment {','.join(self.payment_statuses) or 'any'}, "
+            f"fulfilment {','.join(self.fulfillment_statuses) or 'any'}"
+        )
+
     def as_kwargs(self) -> dict[str, Any]:
         return {
             "created_from": self.created_from,

@@ -26,6 +26,10 @@ def test_first_backfill_pushes_statuses_and_start_date():
     assert q.updated_from is None
     assert q.payment_statuses == ("PAID",)
     assert q.fulfillment_statuses == ("AWAITING_PROCESSING", "PROCESSING")
+    assert str(q) == (  # the run log's line
+        "orders created from 2025-12-31T13:00:00+00:00, updated from any time, "
+        "payment PAID, fulfilment AWAITING_PROCESSING,PROCESSING"
+    )
 
 
 def test_incremental_run_never_pushes_statuses():
