@@ -43,5 +43,5 @@ def alert_on_failure(flow: Any, flow_run: Any, state: Any) -> None:
     logger = flow_run_logger(flow_run, flow)
     logger.error("ALERT %s", alert.text)
     url = get_settings().alert_webhook_url
-    if url and not post_alert(url, alert):
+    if url and not post_alert(url.get_secret_value(), alert):
         logger.warning("alert could not be delivered to NPF_ALERT_WEBHOOK_URL")

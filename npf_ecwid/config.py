@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, time
 from enum import StrEnum
 from pathlib import Path
@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from npf_ecwid.ecwid.models import FulfillmentStatus, PaymentStatus
+from npf_ecwid.settings import check_api_url
 
 
 class ConfigError(ValueError):
@@ -60,6 +61,24 @@ def _time_zone(value: str) -> str:
 
 
 CountryCode = Annotated[str, AfterValidator(_country_code)]
+
+# What an Ecwid token may look like once stripped: printable ASCII, no spaces. Ecwid's are
+# `secret_...`/`public_...`; anything with whitespace or control characters inside is a paste
+# accident, and sending it fails every call (and puts the raw value into httpcore's logs).
+_TOKEN_SHAPE = re.compile(r"^[\x21-\x7e]{1,4096}$")
+
+
+def clean_token(raw: str, where: str) -> SecretStr:
+    """The token with surrounding whitespace (a trailing newline) removed, or a `ConfigError`
+    that says what is wrong with it without ever quoting it."""
+    value = raw.strip()
+    if not value:
+        raise ConfigError(f"{where}: the token is empty")
+    if not _TOKEN_SHAPE.match(value):
+        raise ConfigError(
+            f"{where}: the token has spaces, control or non-ASCII characters inside; paste it again"
+        )
+    return SecretStr(value)
 
 
 class ClientConfig(BaseModel):
@@ -99,6 +118,11 @@ class ClientConfig(BaseModel):
             # Never echo the value: someone may have pasted a real token here.
             raise ValueError("must be a reference, 'env:VAR' or 'secret:BLOCK', not a token")
         return value
+
+    @field_validator("api_url")
+    @classmethod
+    def _api_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_api_url(value)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -140,7 +164,20 @@ def load_clients(path: Path) -> dict[str, ClientConfig]:
     tables = document.get("clients", {})
     if not isinstance(tables, dict):
         raise ConfigError(f"clients file {path}: expected [clients.CODE] tables")
+    refuse_case_twins(tables, path)
     return {code: parse_client(code, table) for code, table in tables.items()}
+
+
+def refuse_case_twins(codes: Iterable[str], path: Path) -> None:
+    """Client codes that differ only by case name one store twice to an operator (and collide
+    in case-insensitive places: Prefect lane and deployment names, file systems): refused."""
+    seen: dict[str, str] = {}
+    for code in codes:
+        twin = seen.setdefault(code.casefold(), code)
+        if twin != code:
+            raise ConfigError(
+                f"clients file {path}: client codes {twin} and {code} differ only by case"
+            )
 
 
 def get_client(path: Path, code: str) -> ClientConfig:
@@ -161,9 +198,9 @@ def resolve_token(client: ClientConfig, load_secret: SecretLoader | None = None)
     kind, _, name = client.token.partition(":")
     if kind == "env":
         value = os.environ.get(name, "")
-        if not value:
+        if not value.strip():
             raise ConfigError(f"client {client.code}: token variable {name} is not set")
-        return SecretStr(value)
+        return clean_token(value, f"client {client.code}: token variable {name}")
     if load_secret is None:
         raise ConfigError(f"client {client.code}: secret:{name} needs a Prefect Secret loader")
     try:
@@ -173,6 +210,6 @@ def resolve_token(client: ClientConfig, load_secret: SecretLoader | None = None)
             f"client {client.code}: Prefect Secret block {name!r} could not be loaded "
             f"({type(error).__name__})"
         ) from None
-    if not value:
+    if not value or not value.strip():
         raise ConfigError(f"client {client.code}: Prefect Secret block {name!r} is empty")
-    return SecretStr(value)
+    return clean_token(value, f"client {client.code}: Prefect Secret block {name!r}")

@@ -6,15 +6,42 @@ stay out of reprs, logs and artifacts.
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_ECWID_API_URL = "https://app.ecwid.com/api/v3"
 DEFAULT_ECWID_OAUTH_URL = "https://my.ecwid.com/api/oauth"
+
+
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+
+
+def is_loopback_host(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: traffic that never leaves this machine."""
+    host = host.strip("[]").lower()
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_api_url(value: str) -> str:
+    """An Ecwid API base carries the store's token in every request: https only, except to a
+    loopback address (the sandbox, a local TLS-terminating proxy)."""
+    parsed = urlsplit(value)
+    if not parsed.hostname or parsed.scheme not in {"https", "http"}:
+        raise ValueError("must be an http(s) URL with a host")
+    if parsed.scheme == "http" and not is_loopback_host(parsed.hostname):
+        raise ValueError("must use https (plain http is allowed only to a loopback address)")
+    return value
 
 
 class Settings(BaseSettings):
@@ -22,7 +49,9 @@ class Settings(BaseSettings):
 
     clients_file: Path = Field(default=Path("clients.toml"), alias="NPF_CLIENTS")
     data_dir: Path = Field(default=Path("data"), alias="NPF_DATA_DIR")
-    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    # Secret types: a database URL carries its password, an alert URL (a Slack/Teams incoming
+    # webhook) is itself the credential; neither may show in a repr, a log or an artifact.
+    database_url: SecretStr | None = Field(default=None, alias="DATABASE_URL")
     # Set to hand orders off as files in this folder instead of the npf_order tables.
     order_outbox: Path | None = Field(default=None, alias="NPF_ORDER_OUTBOX")
     ecwid_api_url: str = Field(default=DEFAULT_ECWID_API_URL, alias="ECWID_API_URL")
@@ -34,13 +63,18 @@ class Settings(BaseSettings):
     ecwid_oauth_url: str = Field(default=DEFAULT_ECWID_OAUTH_URL, alias="ECWID_OAUTH_URL")
     ecwid_app_redirect_uri: str | None = Field(default=None, alias="ECWID_APP_REDIRECT_URI")
     # Failure alerts are logged always and POSTed here when set (e.g. a Slack incoming webhook).
-    alert_webhook_url: str | None = Field(default=None, alias="NPF_ALERT_WEBHOOK_URL")
+    alert_webhook_url: SecretStr | None = Field(default=None, alias="NPF_ALERT_WEBHOOK_URL")
+
+    @field_validator("ecwid_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        return check_api_url(value)
 
     @property
     def effective_database_url(self) -> str:
         """`DATABASE_URL`, or an SQLite file under the data dir (the embedded default)."""
-        if self.database_url:
-            return self.database_url
+        if self.database_url and self.database_url.get_secret_value():
+            return self.database_url.get_secret_value()
         return f"sqlite:///{(self.data_dir / 'npf.db').resolve()}"
 
 
@@ -50,7 +84,20 @@ def _load_dotenv_once() -> None:
     load_dotenv(Path.cwd() / ".env", override=False)
 
 
+class SettingsError(ValueError):
+    """A setting in the environment or `.env` that cannot be used; names the variable."""
+
+
 def get_settings() -> Settings:
     """Settings as the environment says now (after `.env` was loaded once)."""
     _load_dotenv_once()
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as error:
+        # One line naming each variable; the value is not quoted (DATABASE_URL holds a password).
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in problem['loc'])}: "
+            + problem["msg"].removeprefix("Value error, ")
+            for problem in error.errors()
+        )
+        raise SettingsError(f"settings: {problems}") from None

@@ -1,8 +1,12 @@
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from npf_ecwid.config import ConfigError, StockMode, load_clients, resolve_token
+from npf_ecwid.onboarding.clients_file import add_client
+from npf_ecwid.onboarding.tokens import save_token_to_env
+from npf_ecwid.settings import SettingsError, get_settings
 
 GOOD = """
 [clients.ACME]
@@ -70,3 +74,85 @@ def test_token_resolves_from_env_and_missing_env_is_clear(
     token = resolve_token(acme)
     assert token.get_secret_value() == "secret_abc"
     assert "secret_abc" not in repr(token)
+
+
+@pytest.mark.parametrize("raw", ["secret_abc\n", "  secret_abc", "secret_abc\r\n"])
+def test_token_is_stripped_of_paste_whitespace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, raw: str
+) -> None:
+    acme = load_clients(write(tmp_path, GOOD))["ACME"]
+    monkeypatch.setenv("ACME_ECWID_TOKEN", raw)
+    assert resolve_token(acme).get_secret_value() == "secret_abc"
+
+
+@pytest.mark.parametrize("raw", ["secret_ab c", "secret_ab\x07c", "secret_äbc", "secret\nabc"])
+def test_malformed_token_is_refused_without_echoing_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, raw: str
+) -> None:
+    acme = load_clients(write(tmp_path, GOOD))["ACME"]
+    monkeypatch.setenv("ACME_ECWID_TOKEN", raw)
+    with pytest.raises(ConfigError, match="token variable ACME_ECWID_TOKEN: the token has") as e:
+        resolve_token(acme)
+    assert "secret" not in str(e.value).replace("ACME_ECWID_TOKEN", "")
+
+
+def test_saved_token_is_clean_and_env_file_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("OTHER=1\n")
+    env_file.chmod(0o644)  # as `cp .env.example .env` under a 022 umask leaves it
+    monkeypatch.setenv("ACME_ECWID_TOKEN", "")
+    save_token_to_env(env_file, "ACME_ECWID_TOKEN", SecretStr("secret_abc\n"))
+    assert env_file.stat().st_mode & 0o777 == 0o600
+    assert "ACME_ECWID_TOKEN=secret_abc\n" in env_file.read_text()
+    save_token_to_env(env_file, "BETA_ECWID_TOKEN", SecretStr("secret_def"))
+    assert env_file.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(
+    ("api_url", "ok"),
+    [
+        ("https://app.ecwid.com/api/v3", True),
+        ("http://127.0.0.1:8080/api/v3", True),
+        ("http://localhost:8080/api/v3", True),
+        ("http://[::1]:8080/api/v3", True),
+        ("http://app.ecwid.com/api/v3", False),
+        ("http://10.0.0.5/api/v3", False),
+        ("ftp://127.0.0.1/api/v3", False),
+    ],
+)
+def test_client_api_url_must_be_https_unless_loopback(
+    tmp_path: Path, api_url: str, ok: bool
+) -> None:
+    path = write(tmp_path, GOOD + f'api_url = "{api_url}"\n')
+    if ok:
+        assert load_clients(path)["ACME"].api_url == api_url
+    else:
+        with pytest.raises(ConfigError, match="client ACME: field api_url"):
+            load_clients(path)
+
+
+def test_ecwid_api_url_setting_must_be_https_unless_loopback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ECWID_API_URL", "http://app.ecwid.com/api/v3")
+    with pytest.raises(SettingsError, match="ECWID_API_URL: must use https"):
+        get_settings()
+
+
+def test_client_codes_differing_only_by_case_are_refused(tmp_path: Path) -> None:
+    twin = GOOD + GOOD.replace("[clients.ACME]", "[clients.acme]")
+    with pytest.raises(ConfigError, match="client codes ACME and acme differ only by case"):
+        load_clients(write(tmp_path, twin))
+    path = write(tmp_path, GOOD)
+    with pytest.raises(ConfigError, match="differ only by case"):
+        add_client(path, "Acme", {"store_id": 1004, "token": "env:ACME2_ECWID_TOKEN"})
+
+
+def test_database_and_alert_urls_are_secret_in_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://npf:pw-XYZ@db/npf")
+    monkeypatch.setenv("NPF_ALERT_WEBHOOK_URL", "https://hooks.example.invalid/T0/B0/hook-XYZ")
+    settings = get_settings()
+    assert "pw-XYZ" not in repr(settings) and "hook-XYZ" not in repr(settings)
+    assert settings.effective_database_url == "postgresql+psycopg://npf:pw-XYZ@db/npf"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from npf_ecwid.cli import clients, demo, orders, sandbox, serve, shipping, stock, tracking
+from npf_ecwid.settings import SettingsError
 
 app = typer.Typer(
     name="npf-ecwid",
@@ -25,6 +26,9 @@ app.command("serve")(serve.serve)
 def main() -> None:
     try:
         app()
+    except SettingsError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise SystemExit(1) from None
     except RuntimeError as error:
         # Prefect's message when PREFECT_API_URL points at no server: one line, not a traceback.
         if not str(error).startswith("Failed to reach API"):

@@ -15,7 +15,7 @@ from typing import Any
 
 import tomlkit
 
-from npf_ecwid.config import ClientConfig, ConfigError, parse_client
+from npf_ecwid.config import ClientConfig, ConfigError, parse_client, refuse_case_twins
 
 
 def _plain(value: Any) -> Any:
@@ -54,6 +54,7 @@ def add_client(
     clients = document.setdefault("clients", tomlkit.table(is_super_table=True))
     if code in clients and not replace:
         raise ConfigError(f"client {code}: already in {path} (use --replace to overwrite)")
+    refuse_case_twins([*clients, code] if code not in clients else clients, path)
     table = tomlkit.table()
     for key, value in client_table(config).items():
         table[key] = value

@@ -13,7 +13,7 @@ from pathlib import Path
 from dotenv import set_key
 from pydantic import SecretStr
 
-from npf_ecwid.config import ConfigError
+from npf_ecwid.config import ConfigError, clean_token
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -24,10 +24,14 @@ def default_token_var(code: str) -> str:
 
 
 def save_token_to_env(env_file: Path, var: str, token: SecretStr) -> None:
-    """Write `VAR=token` into `env_file` (created 0600 if missing) and this process's env."""
+    """Write `VAR=token` into `env_file` and this process's env; the file is 0600 before the
+    token goes in and after (python-dotenv rewrites it through a temp file of its own, and an
+    existing `.env` may have been created world-readable by an editor or `cp`)."""
     if not _ENV_NAME.match(var):
         raise ConfigError(f"{var!r} is not a valid environment variable name")
-    if not env_file.exists():
-        env_file.touch(mode=0o600)
-    set_key(str(env_file), var, token.get_secret_value(), quote_mode="never")
-    os.environ[var] = token.get_secret_value()
+    value = clean_token(token.get_secret_value(), f"token for {var}").get_secret_value()
+    env_file.touch(mode=0o600, exist_ok=True)
+    env_file.chmod(0o600)
+    set_key(str(env_file), var, value, quote_mode="never")
+    env_file.chmod(0o600)
+    os.environ[var] = value
