@@ -60,6 +60,8 @@ def reconcile_stock(config: ClientConfig, dry_run: bool, force: bool) -> StockRu
     result = asyncio.run(_reconcile(config, dry_run, force))
     for problem in result.feed_problems:
         logger.warning("stock feed %s: %s", result.feed_origin, problem)
+    for problem in result.ecwid_problems:
+        logger.warning("client %s: %s", result.client, problem)
     if result.earlier_unresolved:
         logger.warning(
             "%d delta(s) of an earlier interrupted run had no known outcome; this run re-read "
