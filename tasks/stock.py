@@ -103,6 +103,8 @@ def report_stock(result: StockRunResult) -> None:
         f"({len(result.feed_problems)} bad rows). CSV: {result.csv_path}. "
         f"Rows shown: {len(shown)} of {len(report)} (unchanged rows only in the CSV)."
     )
+    if result.ecwid_problems:
+        description += "\n\nUnreadable in Ecwid: " + "; ".join(result.ecwid_problems[:20])
     create_table_artifact(
         key=f"stock-sync-{re.sub(r'[^a-z0-9]+', '-', result.client.lower())}",
         table=rows,
