@@ -60,6 +60,8 @@ def reconcile_stock(config: ClientConfig, dry_run: bool, force: bool) -> StockRu
     result = asyncio.run(_reconcile(config, dry_run, force))
     for problem in result.feed_problems:
         logger.warning("stock feed %s: %s", result.feed_origin, problem)
+    for problem in result.ecwid_problems:
+        logger.warning("client %s: %s", result.client, problem)
     if result.earlier_unresolved:
         logger.warning(
             "%d delta(s) of an earlier interrupted run had no known outcome; this run re-read "
@@ -101,6 +103,8 @@ def report_stock(result: StockRunResult) -> None:
         f"({len(result.feed_problems)} bad rows). CSV: {result.csv_path}. "
         f"Rows shown: {len(shown)} of {len(report)} (unchanged rows only in the CSV)."
     )
+    if result.ecwid_problems:
+        description += "\n\nUnreadable in Ecwid: " + "; ".join(result.ecwid_problems[:20])
     create_table_artifact(
         key=f"stock-sync-{re.sub(r'[^a-z0-9]+', '-', result.client.lower())}",
         table=rows,

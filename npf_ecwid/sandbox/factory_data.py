@@ -148,6 +148,10 @@ FULFILMENT = [
     ("CUSTOM_FULFILLMENT_STATUS_3", 1),
 ]
 
+# `estimatedTransitTime` comes in every shape the docs allow ("Depending on the store settings
+# it can be a number, for example, 5 or a string - 4-9 days", `number/string`,
+# docs/ecwid/api-reference/rest-api/orders/search-orders.md "shippingOption"): a string range,
+# a number, a string with words, and absent (pickup), so every test and the demo parse each one.
 SHIPPING_AU = [
     {
         "shippingCarrierName": "Australia Post",
@@ -161,7 +165,7 @@ SHIPPING_AU = [
         "shippingCarrierName": "Australia Post",
         "shippingMethodName": "Express Post",
         "shippingRate": 14.95,
-        "estimatedTransitTime": "1-3",
+        "estimatedTransitTime": 2,  # a number
         "isPickup": False,
         "fulfillmentType": "SHIPPING",
     },
@@ -169,7 +173,7 @@ SHIPPING_AU = [
         "shippingCarrierName": "StarTrack",
         "shippingMethodName": "StarTrack Premium",
         "shippingRate": 19.5,
-        "estimatedTransitTime": "1-2",
+        "estimatedTransitTime": "1-2 days",
         "isPickup": False,
         "fulfillmentType": "SHIPPING",
     },

@@ -9,13 +9,16 @@ shop's products off sale in one run. The guard refuses, with reasons a person ca
 * the push would zero too much: of the managed units that Ecwid shows in stock now (quantity > 0),
   the share the push would set to 0 exceeds `stock_max_zero_share`. Counting against what is in
   stock now (not the whole catalogue) keeps a shop whose range is mostly sold out from tripping
-  it every day, yet still catches "everything is 0" from a broken feed.
+  it every day, yet still catches "everything is 0" from a broken feed;
+* an open order Ecwid sent cannot be read well enough to count its units (`refusals`, from
+  `stock.unreadable`): any figure pushed then could resell them.
 
 `force=True` turns refusals into warnings (still listed in the result and the report).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -53,9 +56,11 @@ def check_guard(
     *,
     now: datetime,
     force: bool = False,
+    refusals: Sequence[str] = (),
 ) -> GuardVerdict:
-    """Judge a feed and the plan built from it, against the client's limits."""
-    reasons: list[str] = []
+    """Judge a feed and the plan built from it, against the client's limits; `refusals` are
+    reasons found elsewhere (unreadable open orders) that refuse the push the same way."""
+    reasons: list[str] = list(refusals)
     age_hours: float | None = None
     if feed.empty:
         reasons.append("the warehouse stock feed is empty (0 SKUs)")

@@ -3,7 +3,10 @@
 1. `read_feed`: the warehouse feed (SQL table or file drop) as a dataframe, plus bad-row messages;
 2. `read_ecwid`: the whole catalogue, *then* the open orders (this order errs on the safe side:
    an order placed between the two reads is counted in flight and also already taken from the
-   quantity we read, so we undersell it once rather than resell it), then their hand-offs;
+   quantity we read, so we undersell it once rather than resell it), then their hand-offs.
+   Open orders that do not parse still count (`stock.unreadable`: counted from their raw lines,
+   or the sync is refused when even those cannot be read); products that do not parse are
+   reported and left untouched;
 3. `decide`: plan + guard (pure);
 4. `push`: the deltas, recorded in the history (skipped on a dry run or a refusal).
 
@@ -30,6 +33,7 @@ from npf_ecwid.stock.inflight import OPEN_FULFILMENT, inflight_units, order_line
 from npf_ecwid.stock.plan import build_plan, changes
 from npf_ecwid.stock.report import report_frame, totals, write_csv
 from npf_ecwid.stock.source import StockSource
+from npf_ecwid.stock.unreadable import unreadable_open_orders
 from npf_ecwid.warehouse.files_stock import FileStockSource, stock_inbox
 from npf_ecwid.warehouse.sql_stock import SqlStockSource
 
@@ -56,6 +60,8 @@ class EcwidSide:
     handoffs: pd.DataFrame
     products: int
     open_orders: int
+    problems: list[str] = field(default_factory=list)  # unreadable orders/products, reported
+    refusals: list[str] = field(default_factory=list)  # unreadable orders we cannot count
 
 
 @dataclass
@@ -78,9 +84,22 @@ def read_feed(source: StockSource, client: str) -> Feed:
 
 
 async def read_ecwid(ecwid: EcwidClient, engine: Engine, client: str) -> EcwidSide:
+    rejected = ecwid.stats.rejected
+    before_products = len(rejected)
     products = await ecwid.search_products()
+    bad_products = [
+        f"unreadable product {r.item_id or f'at position {r.position}'} left untouched: {r.reason}"
+        for r in rejected[before_products:]
+    ]
+    before_orders = len(rejected)
     orders = await ecwid.search_orders(OrderQuery(fulfillment_statuses=OPEN_FULFILMENT))
-    lines = order_lines(orders)
+    unreadable = unreadable_open_orders(rejected[before_orders:], (o.id for o in orders))
+    parsed = order_lines(orders)
+    lines = (
+        pd.concat([parsed, unreadable.lines], ignore_index=True)
+        if len(unreadable.lines)
+        else parsed
+    )
     handoffs = read_handoffs(engine, client, lines["order_id"])
     return EcwidSide(
         units=catalogue_units(products),
@@ -88,6 +107,8 @@ async def read_ecwid(ecwid: EcwidClient, engine: Engine, client: str) -> EcwidSi
         handoffs=handoffs,
         products=len(products),
         open_orders=int(lines["order_id"].nunique()),
+        problems=bad_products + unreadable.messages,
+        refusals=unreadable.uncountable,
     )
 
 
@@ -97,7 +118,7 @@ def decide(
     mode = StockMode(client.stock)
     inflight = inflight_units(side.lines, side.handoffs, feed.frame, mode)
     plan = build_plan(side.units, feed.frame, inflight, mode)
-    verdict = check_guard(client, feed.frame, plan, now=now, force=force)
+    verdict = check_guard(client, feed.frame, plan, now=now, force=force, refusals=side.refusals)
     return Decision(plan=plan, verdict=verdict)
 
 
@@ -133,6 +154,7 @@ class StockRunResult:
     feed_problems: list[str]
     earlier_unresolved: int
     csv_path: Path | None = None
+    ecwid_problems: list[str] = field(default_factory=list)  # unreadable orders/products
 
     def message(self) -> str:
         if self.status == "refused":
@@ -202,6 +224,7 @@ async def reconcile(
         feed_origin=feed.origin,
         feed_problems=feed.problems,
         earlier_unresolved=earlier,
+        ecwid_problems=side.problems,
     )
     if reports_dir is not None:
         result.csv_path = write_csv(report, reports_dir, client.code, run_id, now)
@@ -211,6 +234,7 @@ async def reconcile(
         "forced": decision.verdict.forced,
         "feed_origin": feed.origin,
         "feed_problems": len(feed.problems),
+        "ecwid_problems": side.problems,
         "earlier_unresolved": earlier,
         "csv": str(result.csv_path) if result.csv_path else None,
     }

@@ -1,6 +1,9 @@
 from datetime import UTC, datetime
 
-from npf_ecwid.ecwid.models import Order, OrderUpdate, Page, Product
+import pytest
+from pydantic import ValidationError
+
+from npf_ecwid.ecwid.models import Order, OrderUpdate, Page, Product, TokenInfo
 
 
 def test_order_parses_ecwid_json_and_ignores_unknown_fields() -> None:
@@ -52,3 +55,55 @@ def test_page_envelope_of_products() -> None:
         }
     )
     assert page.items[0].combinations[0].sku == "NPF004-RED"
+
+
+# --- documented value variants (issue #15 item 1) ----------------------------------------
+# `shippingOption.estimatedTransitTime` is `number/string` in the docs
+# (docs/ecwid/api-reference/rest-api/orders/search-orders.md, "shippingOption"): "it can be a
+# number, for example, 5 or a string - 4-9 days". Each shape parses, to one type (text).
+
+
+@pytest.mark.parametrize(
+    ("sent", "parsed"),
+    [
+        (5, "5"),
+        (5.0, "5"),
+        (2.5, "2.5"),
+        ("5", "5"),
+        ("4-9 days", "4-9 days"),
+        ("", ""),
+        (None, None),
+    ],
+)
+def test_estimated_transit_time_number_or_string(sent: object, parsed: str | None) -> None:
+    order = Order.model_validate(
+        {"id": "X1", "shippingOption": {"shippingMethodName": "Post", "estimatedTransitTime": sent}}
+    )
+    assert order.shipping_option is not None
+    assert order.shipping_option.estimated_transit_time == parsed
+
+
+def test_estimated_transit_time_absent() -> None:
+    order = Order.model_validate({"id": "X1", "shippingOption": {"shippingMethodName": "Post"}})
+    assert order.shipping_option is not None
+    assert order.shipping_option.estimated_transit_time is None
+
+
+@pytest.mark.parametrize("sent", [True, {"days": 5}, [5]])
+def test_estimated_transit_time_other_shapes_are_refused(sent: object) -> None:
+    with pytest.raises(ValidationError, match="estimatedTransitTime"):
+        Order.model_validate({"id": "X1", "shippingOption": {"estimatedTransitTime": sent}})
+
+
+def test_null_lists_and_flags_parse_as_empty() -> None:
+    """Arrays sent as `null` (every field is nullable in the Java client's `FetchedOrder.kt`
+    and `FetchedProduct.kt`) mean no entries, not an unreadable order or product."""
+    order = Order.model_validate(
+        {"id": "X1", "items": None, "shippingOption": None, "shippingPerson": None}
+    )
+    assert order.items == [] and order.shipping_option is None
+    line = Order.model_validate({"id": "X2", "items": [{"sku": "A", "selectedOptions": None}]})
+    assert line.items[0].selected_options == []
+    product = Product.model_validate({"id": 1, "unlimited": None, "combinations": None})
+    assert product.unlimited is False and product.combinations == []
+    assert TokenInfo.model_validate({"permissions": None}).permissions == []

@@ -196,6 +196,42 @@ def test_unreadable_orders_are_quarantined_with_their_json_until_fixed(orders_en
     assert "unreadable order: items: Input should be a valid list" in result.output
 
 
+def test_every_documented_transit_time_shape_is_handed_off(orders_env):
+    """`shippingOption.estimatedTransitTime` is `number/string` in the docs
+    (docs/ecwid/api-reference/rest-api/orders/search-orders.md): a numeric one used to make the
+    order unreadable (quarantined, never shipped). Every shape now reaches `npf_order`."""
+    sync_orders(client="ACME")
+    store = orders_env.store
+    shapes: dict[str, object] = {"number": 5, "float": 3.0, "text": "4-9 days", "null": None}
+    placed, before = {}, len(store.orders())
+    for name, value in [*shapes.items(), ("absent", ...)]:
+        order = store.add_order()
+        while order["shippingOption"].get("isPickup"):  # a pickup has no transit time
+            order = store.add_order()
+        option = dict(order["shippingOption"])
+        option.pop("estimatedTransitTime", None)
+        if value is not ...:
+            option["estimatedTransitTime"] = value
+        store.edit_raw(order["id"], {"shippingOption": option})
+        placed[name] = order["id"]
+    added = len(store.orders()) - before
+    summary = sync_orders(client="ACME")
+    assert (summary.new, summary.quarantined) == (added, 0)
+    rows = dict(
+        orders_env.rows(
+            "SELECT ecwid_order_id, shipping_method FROM npf_order WHERE client = 'ACME'"
+        )
+    )
+    for order_id in placed.values():
+        assert rows[order_id] == store.get_order(order_id)["shippingOption"]["shippingMethodName"]
+    # and the generated store itself carries the numeric shape (the sandbox's default data)
+    assert any(
+        type(o["shippingOption"].get("estimatedTransitTime")) is int
+        for o in store.orders()
+        if o["id"] in rows
+    )
+
+
 def test_rejected_token_fails_fast_without_retries(orders_env):
     orders_env.sandbox.revoke_token(TOKEN)
     with pytest.raises(OrderPullError, match=r"^client ACME: Ecwid rejected the token \(403\)$"):

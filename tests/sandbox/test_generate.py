@@ -57,3 +57,14 @@ def test_100k_orders_generate_in_seconds() -> None:
     print(f"generated 100,000 orders in {elapsed:.2f} s")
     assert len(store.orders()) == 100_000
     assert elapsed < 60  # a sanity bound only; the machine is shared
+
+
+def test_transit_time_comes_in_every_documented_shape() -> None:
+    """`estimatedTransitTime` is `number/string` in the docs
+    (docs/ecwid/api-reference/rest-api/orders/search-orders.md): the generated orders carry a
+    number, strings, and no value (pickups), so every test and the demo meet each shape."""
+    shapes = Counter(
+        type(o["shippingOption"].get("estimatedTransitTime")).__name__
+        for o in generate_store(orders=1000, seed=2, now=NOW).orders()
+    )
+    assert shapes["int"] > 50 and shapes["str"] > 50 and shapes["NoneType"] > 10

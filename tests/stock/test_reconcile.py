@@ -212,3 +212,62 @@ async def test_on_hand_mode_counts_open_orders_until_shipped(tmp_path, monkeypat
     result = await run(env)
     assert result.report.set_index("sku").loc["NPF001", "inflight"] == 5
     assert env.store.stock_by_sku()["NPF001"] == 20 - 5
+
+
+async def test_unreadable_open_order_still_counts_in_flight(env: StockEnv) -> None:
+    """An open order that does not parse (here a date Ecwid should never send) is quarantined
+    by the order pull, so the warehouse never allocated it; its units must still be held back
+    (counted from its raw lines), not resold. See `npf_ecwid.stock.unreadable`."""
+    wanted = figures(env)
+    write_feed(env, wanted)
+    odd = order(env, NPF001, "NPF001", 3)
+    env.store.edit_raw(odd, {"createDate": "yesterday"})
+
+    result = await run(env)
+
+    assert result.status == "done"
+    assert env.tracked()["NPF001"] == max(0, wanted["NPF001"] - 3)
+    report = result.report.set_index("sku")
+    assert report.loc["NPF001", "inflight"] == 3
+    [problem] = result.ecwid_problems
+    assert odd in problem and "createDate" in problem
+
+
+@pytest.mark.parametrize(
+    ("broken", "field"),
+    [
+        ({"quantity": "three"}, "items.0.quantity"),
+        ({"quantity": 1.5}, "items.0.quantity"),
+        ({"sku": ["NPF001"]}, "items.0.sku"),
+    ],
+)
+async def test_unreadable_open_order_that_cannot_be_counted_refuses_the_sync(
+    env: StockEnv, broken: dict, field: str
+) -> None:
+    """When even the units cannot be read, any figure could resell them: refused, nothing
+    written, the reason names the order and the field; `--force` still overrides."""
+    write_feed(env, figures(env))
+    odd = order(env, NPF001, "NPF001", 3)
+    line = env.store.get_order(odd)["items"][0]
+    env.store.edit_raw(odd, {"items": [{**line, **broken}]})
+    before = env.tracked()
+
+    refused = await run(env)
+
+    assert refused.status == "refused"
+    assert env.writes() == [] and env.tracked() == before
+    [reason] = refused.verdict.reasons
+    assert f"open order {odd} is unreadable" in reason and field in reason
+    forced = await run(env, force=True)
+    assert forced.verdict.forced and forced.status == "done" and env.writes()
+
+
+async def test_unreadable_orders_that_hold_no_stock_are_not_counted(env: StockEnv) -> None:
+    """Same rules as a parsed order: a refunded one gave its units back."""
+    wanted = figures(env)
+    write_feed(env, wanted)
+    odd = order(env, NPF001, "NPF001", 3)
+    env.store.edit_raw(odd, {"createDate": "yesterday", "paymentStatus": "REFUNDED"})
+    result = await run(env)
+    assert result.status == "done"
+    assert result.report.set_index("sku").loc["NPF001", "inflight"] == 0
