@@ -211,13 +211,11 @@ def prepare(
     `unreadable` (`Fetched.unreadable`: orders that did not even parse) are quarantined as
     they are: no filter can be applied to them, and an operator should see them. Orders in
     `deleted` (Ecwid deleted them after we read them) are skipped, never handed off new."""
-    gone = {d.order_id for d in deleted if d.order_id} | {str(d.id) for d in deleted}
-    kept = [o for o in orders if o.id not in gone and str(o.internal_id) not in gone]
-    frames = normalise_orders(kept, currency)
+    names, internals = {d.order_id for d in deleted}, {d.id for d in deleted}
+    gone = {o.id for o in orders if o.id in names or o.internal_id in internals}
+    frames = normalise_orders([o for o in orders if o.id not in gone], currency)
     filtered = apply_filters(client, frames, handed_off)
-    for order in orders:
-        if order.id in gone or str(order.internal_id) in gone:
-            filtered.skipped[order.id] = DELETED_REASON
+    filtered.skipped.update(dict.fromkeys(gone, DELETED_REASON))
     problems = find_problems(filtered.kept)
     by_id = {order.id: order for order in orders}
     quarantined = [
