@@ -28,6 +28,7 @@ from npf_ecwid.db import dialect_insert, in_chunks
 from npf_ecwid.ecwid.models import DeletedOrder
 from npf_ecwid.orders.deletion_tables import OrdersDeletedWatermark, OrdersDeletion
 from npf_ecwid.orders.filters import OVERLAP, start_instant
+from npf_ecwid.orders.watermarks import advance_mark, read_mark
 
 DELETED_REASON = "deleted in Ecwid"
 WATERMARK = OrdersDeletedWatermark.__table__  # type: ignore[attr-defined]
@@ -70,27 +71,14 @@ def next_deleted_watermark(deleted: Sequence[DeletedOrder], run_at: datetime) ->
 
 
 def read_deleted_watermark(connection: Connection, client: str) -> datetime | None:
-    return connection.execute(
-        select(WATERMARK.c.deleted_from).where(WATERMARK.c.client == client)
-    ).scalar_one_or_none()
+    return read_mark(connection, WATERMARK, "deleted_from", client)
 
 
 def advance_deleted_watermark(
     connection: Connection, client: str, value: datetime | None, run_at: datetime
 ) -> None:
     """Store `value` unless the stored one is later (never moves back)."""
-    current = read_deleted_watermark(connection, client)
-    target = value if current is None or (value is not None and value > current) else current
-    if target is None:
-        return
-    statement = dialect_insert(connection, WATERMARK).values(
-        client=client, deleted_from=target, last_run_at=run_at
-    )
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["client"], set_={"deleted_from": target, "last_run_at": run_at}
-        )
-    )
+    advance_mark(connection, WATERMARK, "deleted_from", client, value, run_at)
 
 
 def _by_internal_id(

@@ -21,6 +21,7 @@ from npf_ecwid.orders.deletions import (
     read_deleted_watermark,
     record_deletions,
 )
+from npf_ecwid.orders.watermarks import advance_mark, read_mark
 from npf_ecwid.warehouse.base import (
     Classified,
     IntakeBatch,
@@ -38,9 +39,7 @@ QUARANTINE = OrdersQuarantine.__table__  # type: ignore[attr-defined]
 
 
 def read_watermark(connection: Connection, client: str) -> datetime | None:
-    return connection.execute(
-        select(WATERMARK.c.updated_from).where(WATERMARK.c.client == client)
-    ).scalar_one_or_none()
+    return read_mark(connection, WATERMARK, "updated_from", client)
 
 
 def advance_watermark(
@@ -48,19 +47,7 @@ def advance_watermark(
 ) -> None:
     """Store `value` unless the stored watermark is later (it never moves backwards, so a
     manual `--since` catch-up cannot rewind it). Records the run time either way."""
-    current = read_watermark(connection, client)
-    target = value if current is None or (value is not None and value > current) else current
-    if target is None:
-        return
-    statement = dialect_insert(connection, WATERMARK).values(
-        client=client, updated_from=target, last_run_at=run_at
-    )
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["client"],
-            set_={"updated_from": target, "last_run_at": run_at},
-        )
-    )
+    advance_mark(connection, WATERMARK, "updated_from", client, value, run_at)
 
 
 def record_quarantine(
