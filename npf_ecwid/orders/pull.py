@@ -129,6 +129,8 @@ async def fetch_orders(
         async with asyncio.TaskGroup() as group:  # the profile's round trip overlaps page 0
             profile_call = group.create_task(ecwid.get_profile())
             search = group.create_task(ecwid.search_orders(OrderQuery(**query.as_kwargs())))
+        # only orders are quarantined; a history entry the client cannot read is logged by it
+        rejected = stats.rejected[already_rejected:]
         deleted = await ecwid.search_deleted_orders(deletions.deleted_from) if deletions else []
     except (EcwidError, ExceptionGroup) as raised:
         raise _pull_error(client, raised) from None
@@ -140,7 +142,7 @@ async def fetch_orders(
         stats.requests,
         stats.retries,
         stats.rate_limited,
-        unreadable_orders(stats.rejected[already_rejected:], orders),
+        unreadable_orders(rejected, orders),
         tuple(deleted),
     )
 
