@@ -1,7 +1,8 @@
 """`sync-orders`: pull one client's Ecwid orders into the warehouse, once each.
 
-plan (watermark) -> fetch -> find already handed off -> prepare (normalise, filter,
-validate) -> hand off (orders + quarantine + watermark in one transaction) -> artifact.
+plan (watermarks: orders, deletions) -> fetch (orders, deleted-orders history) -> find already
+handed off -> prepare (normalise, filter, validate) -> hand off (orders, cancellations of
+deleted orders, quarantine, watermarks in one transaction) -> artifact.
 Killed or failed at any point, nothing is half-committed and the watermark has not moved,
 so the next run pulls the same window again. Contracts: npf_ecwid/orders/pull.py.
 """
@@ -19,7 +20,14 @@ from flows.lanes import client_lane
 from npf_ecwid.config import get_client
 from npf_ecwid.orders.pull import PullSummary, parse_since, summarise
 from npf_ecwid.settings import get_settings
-from tasks.orders import fetch, find_handed_off, hand_off, plan_pull, prepare_orders
+from tasks.orders import (
+    fetch,
+    find_handed_off,
+    hand_off,
+    plan_deletions_read,
+    plan_pull,
+    prepare_orders,
+)
 
 
 @flow(name="sync-orders", flow_run_name="sync-orders-{client}", on_failure=[alert_on_failure])
@@ -36,7 +44,8 @@ def _pull(client: str, since: str | None) -> PullSummary:
     run_at = datetime.now(UTC)
     start = parse_since(since, config.timezone) if since else None
     query = plan_pull(config, start)
-    fetched = fetch(config, query)
+    deletions = plan_deletions_read(config)
+    fetched = fetch(config, query, deletions)
     # quote(): Prefect would otherwise walk every order object of a big batch, field by
     # field, looking for futures (measured: 15 s per 10,000 orders); the tasks get the values.
     handed_off = find_handed_off(config, quote(fetched.orders))

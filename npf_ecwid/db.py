@@ -22,7 +22,16 @@ from pathlib import Path
 from threading import Lock
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Engine, Table, create_engine, event, text
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Engine,
+    Table,
+    create_engine,
+    event,
+    inspect,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
@@ -36,6 +45,13 @@ TABLE_MODULES: list[str] = [
     "npf_ecwid.warehouse.tables",
     "npf_ecwid.tracking.ledger",
     "npf_ecwid.stock.history",
+    "npf_ecwid.orders.deletion_tables",
+]
+
+# Columns added to tables that existing databases already have: (table, column, SQL type).
+# `create_all` never alters a table, so `init_db` adds these when missing (no migrations yet).
+ADDED_COLUMNS: list[tuple[str, str, str]] = [
+    ("npf_order", "cancel_reason", "VARCHAR(200)"),  # issue #15: deleted in Ecwid
 ]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -159,3 +175,18 @@ def init_db(engine: Engine) -> None:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(8675309)"))
         SQLModel.metadata.create_all(connection)
+        add_missing_columns(connection)
+
+
+def add_missing_columns(connection: Connection) -> None:
+    """Bring tables created by an older version up to date with `ADDED_COLUMNS` (nullable
+    columns only, so rows already there stay valid). Idempotent; runs under `init_db`'s lock.
+    SQLite has no `ADD COLUMN IF NOT EXISTS`, so the columns are looked up first."""
+    inspector = inspect(connection)
+    tables = set(inspector.get_table_names())
+    for table, column, sql_type in ADDED_COLUMNS:
+        if table not in tables:
+            continue
+        if column in {c["name"] for c in inspector.get_columns(table)}:
+            continue
+        connection.execute(text(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {sql_type}'))

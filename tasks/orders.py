@@ -24,6 +24,7 @@ from prefect.cache_policies import NO_CACHE
 from npf_ecwid.config import ClientConfig
 from npf_ecwid.ecwid.factory import open_ecwid
 from npf_ecwid.ecwid.models import Order
+from npf_ecwid.orders.deletions import DeletionQuery, next_deleted_watermark, plan_deletions
 from npf_ecwid.orders.filters import ApiQuery, plan_query
 from npf_ecwid.orders.intake import open_intake
 from npf_ecwid.orders.pull import Fetched, Prepared, fetch_orders, next_watermark, prepare
@@ -41,23 +42,34 @@ def plan_pull(client: ClientConfig, since: datetime | None) -> ApiQuery:
     return query
 
 
-async def _fetch(client: ClientConfig, query: ApiQuery) -> Fetched:
+@task(name="plan-deletions", **DB_RETRIES)
+def plan_deletions_read(client: ClientConfig) -> DeletionQuery:
+    """Where this run reads Ecwid's deleted-orders history from (its own watermark)."""
+    deletions = plan_deletions(client, open_intake().deleted_watermark(client.code))
+    get_run_logger().info("client %s: asking Ecwid for %s", client.code, deletions)
+    return deletions
+
+
+async def _fetch(client: ClientConfig, query: ApiQuery, deletions: DeletionQuery | None) -> Fetched:
     async with open_ecwid(client, load_secret=load_prefect_secret) as ecwid:
-        return await fetch_orders(client, ecwid, query)
+        return await fetch_orders(client, ecwid, query, deletions)
 
 
 @task(name="fetch-orders", cache_policy=NO_CACHE)
-def fetch(client: ClientConfig, query: ApiQuery) -> Fetched:
-    """Every order Ecwid has for `query` (no task retries: see the module docstring).
+def fetch(client: ClientConfig, query: ApiQuery, deletions: DeletionQuery | None = None) -> Fetched:
+    """Every order Ecwid has for `query`, and its deleted-orders history for `deletions` (no
+    task retries: see the module docstring).
 
     A sync task owning its event loop, so `sync_orders` stays a sync flow that other sync
     flows (the stock sync's final pull) can call as a subflow."""
-    fetched = asyncio.run(_fetch(client, query))
+    fetched = asyncio.run(_fetch(client, query, deletions))
     get_run_logger().info(
-        "client %s: pulled %d orders (+%d unreadable) in %d requests (%d retries, %d x 429)",
+        "client %s: pulled %d orders (+%d unreadable) and %d deletions in %d requests "
+        "(%d retries, %d x 429)",
         client.code,
         len(fetched.orders),
         len(fetched.unreadable),
+        len(fetched.deleted),
         fetched.requests,
         fetched.retries,
         fetched.rate_limited,
@@ -73,7 +85,9 @@ def find_handed_off(client: ClientConfig, orders: list[Order]) -> set[str]:
 @task(name="prepare-orders", cache_policy=NO_CACHE)
 def prepare_orders(client: ClientConfig, fetched: Fetched, handed_off: set[str]) -> Prepared:
     """Normalise, filter and validate (pure)."""
-    prepared = prepare(client, fetched.orders, handed_off, fetched.currency, fetched.unreadable)
+    prepared = prepare(
+        client, fetched.orders, handed_off, fetched.currency, fetched.unreadable, fetched.deleted
+    )
     logger = get_run_logger()
     for entry in prepared.quarantined:
         logger.warning(
@@ -86,16 +100,33 @@ def prepare_orders(client: ClientConfig, fetched: Fetched, handed_off: set[str])
 def hand_off(
     client: ClientConfig, fetched: Fetched, prepared: Prepared, run_at: datetime
 ) -> IntakeResult:
-    """Commit new/changed orders, quarantine and the watermark advance in one transaction."""
+    """Commit new/changed orders, cancellations of deleted ones, quarantine and the watermark
+    advances in one transaction; one log line per order."""
     batch = IntakeBatch(
         client.code,
         prepared.frames,
         prepared.quarantined,
         next_watermark(fetched.orders, run_at, fetched.unreadable),
         run_at,
+        fetched.deleted,
+        next_deleted_watermark(fetched.deleted, run_at),
     )
     result = open_intake().commit(batch)
     logger = get_run_logger()
+    for marked in result.deleted:
+        logger.info(
+            "client %s: %s deleted in Ecwid (%s): marked cancelled, revision %d",
+            client.code,
+            marked.ecwid_order_id,
+            marked.deleted_at.isoformat(),
+            marked.revision,
+        )
+    for label in result.deleted_ignored:
+        logger.info(
+            "client %s: %s deleted in Ecwid: never handed to the warehouse, ignored",
+            client.code,
+            label,
+        )
     for order in result.handed_off:
         logger.info(
             "client %s: handed off %s (%s): %d lines, payment %s, fulfilment %s%s",

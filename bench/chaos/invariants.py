@@ -83,6 +83,10 @@ class ClientFigures:
     pushes_duplicated: list[str] = field(default_factory=list)
     pushes_missing: list[str] = field(default_factory=list)
     refused_cancelled: int = 0
+    deleted: int = 0  # handed-off orders deleted in Ecwid meanwhile
+    deleted_not_cancelled: list[str] = field(default_factory=list)
+    refused_deleted: int = 0  # shipped by the warehouse, deleted in Ecwid: never pushed
+    pushed_after_delete: list[str] = field(default_factory=list)
     wrong_numbers: list[str] = field(default_factory=list)
     url_wrong: list[str] = field(default_factory=list)
     items_sent: int = 0
@@ -96,7 +100,11 @@ def check_orders(
     store: SandboxStore,
     history: dict[tuple[int, str], set[tuple[str, str]]],
     figures: ClientFigures,
+    deleted: dict[tuple[int, str], dict[str, Any]] | None = None,
 ) -> None:
+    """`deleted`: orders deleted in Ecwid as they last were (`Mutator.deleted`). A handed-off
+    one must end cancelled with the reason "deleted in Ecwid"; it is judged "matching" on the
+    states it had before deletion."""
     with Session(engine) as session:
         rows = session.execute(select(NpfOrder).where(NpfOrder.client == spec.code)).scalars()
         rows = list(rows)
@@ -117,13 +125,19 @@ def check_orders(
     matching = {o["id"] for o in orders if matches(spec, o)}
     figures.matching = len(matching)
     figures.missing = sorted(matching - set(ids) - quarantined)
-    by_id = {o["id"]: o for o in orders}
+    gone = {oid: o for (store_id, oid), o in (deleted or {}).items() if store_id == spec.store_id}
+    by_id = {**gone, **{o["id"]: o for o in orders}}
     for order_id in sorted(ids):
         order = by_id.get(order_id)
         states = history.get((spec.store_id, order_id), set())
         if order is None or not any(matches(spec, order, s) for s in states | {None}):  # type: ignore[operator]
             figures.non_matching.append(order_id)
     for row in rows:
+        if row.ecwid_order_id in gone:
+            figures.deleted += 1
+            if row.cancelled_at is None or row.cancel_reason != "deleted in Ecwid":
+                figures.deleted_not_cancelled.append(row.ecwid_order_id)
+            continue
         order = by_id.get(row.ecwid_order_id)
         if order is not None and _stale(row, order):
             figures.stale.append(row.ecwid_order_id)
@@ -149,20 +163,33 @@ def _stale(row: NpfOrder, order: dict[str, Any]) -> bool:
     return expected != actual
 
 
-def tracking_puts(store: SandboxStore) -> dict[str, list[dict[str, Any]]]:
-    """Bodies of accepted `PUT /orders/{id}` carrying a tracking number, per order id."""
+def tracking_puts(
+    store: SandboxStore, times: dict[str, list[float]] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Bodies of accepted `PUT /orders/{id}` carrying a tracking number, per order id (and,
+    into `times`, when each was accepted)."""
     puts: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for entry in store.write_log:
         if entry.method == "PUT" and entry.path.startswith("/orders/"):
             body = entry.body if isinstance(entry.body, dict) else {}
             if body.get("trackingNumber"):
-                puts[entry.path.removeprefix("/orders/")].append(body)
+                order_id = entry.path.removeprefix("/orders/")
+                puts[order_id].append(body)
+                if times is not None:
+                    times.setdefault(order_id, []).append(entry.at)
     return puts
 
 
 def check_pushes(
-    engine: Engine, spec: ClientSpec, store: SandboxStore, figures: ClientFigures
+    engine: Engine,
+    spec: ClientSpec,
+    store: SandboxStore,
+    figures: ClientFigures,
+    deleted: dict[tuple[int, str], dict[str, Any]] | None = None,
 ) -> None:
+    """`deleted` as for `check_orders`: such an order is never pushed after its deletion, and
+    a shipment of it with no push is a refusal, not a missing push."""
+    gone = {oid: o for (store_id, oid), o in (deleted or {}).items() if store_id == spec.store_id}
     with Session(engine) as session:
         parcels = session.execute(
             select(NpfShipment.ecwid_order_id, NpfShipment.tracking_number).where(
@@ -172,7 +199,11 @@ def check_pushes(
     numbers: dict[str, set[str]] = defaultdict(set)
     for order_id, number in parcels:
         numbers[order_id].add(number)
-    puts = tracking_puts(store)
+    times: dict[str, list[float]] = {}
+    puts = tracking_puts(store, times)
+    for order_id, order in sorted(gone.items()):
+        if any(at >= order["_deletedAt"] for at in times.get(order_id, [])):
+            figures.pushed_after_delete.append(order_id)
     figures.shipped_orders = len(numbers)
     figures.pushes = sum(len(b) for b in puts.values())
     for order_id, bodies in sorted(puts.items()):
@@ -186,7 +217,9 @@ def check_pushes(
         bodies = puts.get(order_id, [])
         if not bodies:
             order = store.get_order(order_id)
-            if order is not None and is_cancelled(order):
+            if order is None and order_id in gone:
+                figures.refused_deleted += 1  # deleted in Ecwid before the push: refused
+            elif order is not None and is_cancelled(order):
                 figures.refused_cancelled += 1  # cancelled in Ecwid before the push: refused
             else:
                 figures.pushes_missing.append(order_id)

@@ -3,10 +3,12 @@ while flows run, through `SandboxStore` methods only (as Ecwid's own checkout an
 
 Kinds of change: new orders (mostly PAID, some AWAITING_PAYMENT), cancellations (payment
 CANCELLED + fulfilment WILL_NOT_DELIVER), address edits (street/postcode, same country),
-payment changes (AWAITING_PAYMENT -> PAID, PAID -> REFUNDED).
+payment changes (AWAITING_PAYMENT -> PAID, PAID -> REFUNDED), and deletions (any recent
+order, shipped or not, as a merchant deleting it in Ecwid's admin).
 
 `history` keeps every (payment, fulfilment) state each order has been in, so the checker can
-tell "this order matched the client's filters at some point" from "never matched".
+tell "this order matched the client's filters at some point" from "never matched"; `deleted`
+keeps each deleted order as it last was, with the store's deletion time under "_deletedAt".
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class Mutator(Background):
         self.interval = interval
         self.counts: Counter[str] = Counter()
         self.history: dict[tuple[int, str], set[State]] = defaultdict(set)
+        self.deleted: dict[tuple[int, str], dict[str, Any]] = {}
         self._recent: dict[int, list[str]] = {}
         super().__init__()
         for store in stores:
@@ -59,6 +62,8 @@ class Mutator(Background):
             order = store.get_order(order_id)
             assert order is not None
             payment, fulfilment = order["paymentStatus"], order["fulfillmentStatus"]
+            if roll < 0.53:
+                return self._delete(store, order)
             if roll < 0.6 and fulfilment in _OPEN and payment != "CANCELLED":
                 kind, changes = (
                     "cancel",
@@ -82,6 +87,15 @@ class Mutator(Background):
             self._remember(store, store.edit_order(order_id, changes))
         self.counts[kind] += 1
         return kind
+
+    def _delete(self, store: SandboxStore, order: dict[str, Any]) -> str:
+        """Delete `order` (caller holds the store lock); it leaves the recent list."""
+        entry = store.delete_order(order["id"])
+        assert entry is not None
+        self.deleted[(store.store_id, order["id"])] = {**order, "_deletedAt": entry["timestamp"]}
+        self._recent[store.store_id].remove(order["id"])
+        self.counts["delete"] += 1
+        return "delete"
 
     def _new_order(self, store: SandboxStore) -> str:
         overrides: dict[str, Any] = {}

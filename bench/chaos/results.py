@@ -37,6 +37,9 @@ class Result:
             "duplicated": sum(f.duplicated for f in c),
             "non_matching": sum(len(f.non_matching) for f in c),
             "stale": sum(len(f.stale) for f in c),
+            "deleted": sum(f.deleted for f in c),
+            "deleted_not_cancelled": sum(len(f.deleted_not_cancelled) for f in c),
+            "pushed_after_delete": sum(len(f.pushed_after_delete) for f in c),
             "pushes": sum(f.pushes for f in c),
             "pushes_duplicated": sum(len(f.pushes_duplicated) for f in c),
             "pushes_missing": sum(len(f.pushes_missing) for f in c),
@@ -51,7 +54,7 @@ class Result:
         problems = [
             f"{name}={value}"
             for name, value in self.totals().items()
-            if value and name not in ("orders", "pushes")
+            if value and name not in ("orders", "pushes", "deleted")
         ]
         if self.token_leaks:
             problems.append(f"token found in: {', '.join(sorted(set(self.token_leaks))[:5])}")
@@ -73,7 +76,9 @@ class Result:
         return (
             f"chaos: cycles={self.cycles} kills={self.kills} orders={t['orders']} "
             f"missing={t['missing']} duplicated={t['duplicated']} "
-            f"non_matching={t['non_matching']} stale={t['stale']} pushes={t['pushes']} "
+            f"non_matching={t['non_matching']} stale={t['stale']} deleted={t['deleted']} "
+            f"deleted_not_cancelled={t['deleted_not_cancelled']} "
+            f"pushed_after_delete={t['pushed_after_delete']} pushes={t['pushes']} "
             f"pushes_duplicated={t['pushes_duplicated']} pushes_missing={t['pushes_missing']} "
             f"url_wrong={t['url_wrong']} stock_mismatch={t['stock_mismatch']} "
             f"token_leaks={len(self.token_leaks)} "
@@ -99,7 +104,10 @@ def report(result: Result, say: Callable[[str], None] = print) -> None:
         say(
             f"{f.client}: orders={f.orders} matching_now={f.matching} quarantined={f.quarantined} "
             f"missing={len(f.missing)} duplicated={f.duplicated} "
-            f"non_matching={len(f.non_matching)} stale={len(f.stale)} "
+            f"non_matching={len(f.non_matching)} stale={len(f.stale)} deleted={f.deleted} "
+            f"deleted_not_cancelled={len(f.deleted_not_cancelled)} "
+            f"refused_deleted={f.refused_deleted} "
+            f"pushed_after_delete={len(f.pushed_after_delete)} "
             f"shipped_orders={f.shipped_orders} pushes={f.pushes} "
             f"pushes_duplicated={len(f.pushes_duplicated)} "
             f"pushes_missing={len(f.pushes_missing)} refused_cancelled={f.refused_cancelled} "
@@ -111,6 +119,8 @@ def report(result: Result, say: Callable[[str], None] = print) -> None:
             "missing",
             "non_matching",
             "stale",
+            "deleted_not_cancelled",
+            "pushed_after_delete",
             "pushes_duplicated",
             "pushes_missing",
             "wrong_numbers",

@@ -219,8 +219,9 @@ class Chaos:
         for spec in self.world.specs:
             figures = ClientFigures(spec.code)
             store = self.world.store(spec.code)
-            check_orders(self.engine, spec, store, self.mutator.history, figures)
-            check_pushes(self.engine, spec, store, figures)
+            deleted = self.mutator.deleted
+            check_orders(self.engine, spec, store, self.mutator.history, figures, deleted)
+            check_pushes(self.engine, spec, store, figures, deleted)
             check_stock(self.engine, spec, store, figures)
             clients.append(figures)
         self._dump_write_logs()

@@ -4,10 +4,12 @@ implementation (the real `EcwidClient`; tests point that at the sandbox)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from npf_ecwid.ecwid.models import (
     Combination,
+    DeletedOrder,
     Order,
     OrderUpdate,
     Product,
@@ -30,6 +32,9 @@ class EcwidAPI(Protocol):
     async def get_token_info(self) -> TokenInfo: ...
     def iter_orders(self, query: OrderQuery) -> AsyncIterator[Order]: ...
     async def search_orders(self, query: OrderQuery) -> list[Order]: ...
+    async def search_deleted_orders(
+        self, deleted_from: datetime | None = None, deleted_to: datetime | None = None
+    ) -> list[DeletedOrder]: ...
     async def get_order(self, order_id: str) -> Order: ...
     async def update_order(
         self, order_id: str, update: OrderUpdate, *, blind_retry: bool = True

@@ -197,6 +197,19 @@ class Order(EcwidModel):
         return self.update_date
 
 
+class DeletedOrder(EcwidModel):
+    """One entry of `GET /orders/deleted`, the store's deleted-items history
+    (docs/ecwid/api-reference/rest-api/store-profile/store-reports/get-deleted-items-history.md).
+
+    `id` is the order's internal id (a number in the docs); `order_id` its string id, prefix
+    included, as the official Java client reads it (`DeletedOrder.kt`: `orderId: String?`, so
+    it may be missing). `date` is when it was deleted."""
+
+    id: int
+    order_id: str | None = None
+    date: EcwidDateTime
+
+
 class OrderUpdate(EcwidModel):
     """The body of `PUT /orders/{id}` as we send it.
 

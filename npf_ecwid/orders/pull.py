@@ -3,6 +3,9 @@
     plan (watermark -> Ecwid query) -> fetch -> prepare (normalise, filter, validate)
         -> OrderIntake.commit (orders + quarantine + watermark, one transaction)
 
+Each run also reads Ecwid's deleted-orders history from its own watermark and marks the
+handed-off orders Ecwid deleted cancelled, in the same commit (`npf_ecwid.orders.deletions`).
+
 Incremental pull: the watermark is the latest Ecwid `updateDate` seen by a committed run,
 capped at that run's start (`next_watermark`); the next run asks for `updatedFrom =
 watermark - OVERLAP` (filters.py) because Ecwid documents no sort order and an edit can
@@ -25,9 +28,10 @@ from npf_ecwid.config import ClientConfig
 from npf_ecwid.ecwid.api import EcwidAPI
 from npf_ecwid.ecwid.client import OrderQuery
 from npf_ecwid.ecwid.errors import EcwidAuthError, EcwidError
-from npf_ecwid.ecwid.models import Order
+from npf_ecwid.ecwid.models import DeletedOrder, Order
 from npf_ecwid.ecwid.stats import RejectedItem
 from npf_ecwid.normalise import OrderFrames, normalise_orders
+from npf_ecwid.orders.deletions import DELETED_REASON, DeletionQuery
 from npf_ecwid.orders.filters import ApiQuery, apply_filters
 from npf_ecwid.orders.validate import find_problems
 from npf_ecwid.warehouse.base import IntakeResult, Quarantined
@@ -45,6 +49,7 @@ class Fetched:
     retries: int = 0
     rate_limited: int = 0
     unreadable: tuple[Quarantined, ...] = ()  # orders Ecwid sent that failed to parse
+    deleted: tuple[DeletedOrder, ...] = ()  # Ecwid's deleted-orders history for this run
 
 
 @dataclass
@@ -66,11 +71,24 @@ class PullSummary:
     skipped_by_filter: int = 0
     requests: int = 0
     skip_reasons: dict[str, int] = field(default_factory=dict)
+    deleted_in_ecwid: int = 0  # handed-off orders marked cancelled because Ecwid deleted them
 
     def table(self) -> list[dict[str, object]]:
         """Rows for the run's table artifact."""
-        counts = ("pulled", "new", "updated", "unchanged", "quarantined", "skipped_by_filter")
-        return [{"count": name.replace("_", " "), "orders": getattr(self, name)} for name in counts]
+        counts = (
+            "pulled",
+            "new",
+            "updated",
+            "unchanged",
+            "quarantined",
+            "skipped_by_filter",
+            "deleted_in_ecwid",
+        )
+        label = {"deleted_in_ecwid": "deleted in Ecwid"}
+        return [
+            {"count": label.get(name, name.replace("_", " ")), "orders": getattr(self, name)}
+            for name in counts
+        ]
 
     def __str__(self) -> str:
         """The run log's closing line: "pulled 169, new 103, ..., skipped by filter 66"."""
@@ -93,17 +111,27 @@ def parse_since(value: str, zone: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
-async def fetch_orders(client: ClientConfig, ecwid: EcwidAPI, query: ApiQuery) -> Fetched:
-    """The store's currency and every order matching `query` (pages fetched concurrently
-    within the token's rate limit by the client). Ecwid errors become one-line
-    `OrderPullError`s naming the client; a rejected token fails at the first answer (the
-    profile and page 0 are sent together), with no retries."""
+async def fetch_orders(
+    client: ClientConfig,
+    ecwid: EcwidAPI,
+    query: ApiQuery,
+    deletions: DeletionQuery | None = None,
+) -> Fetched:
+    """The store's currency, every order matching `query` and, with `deletions`, Ecwid's
+    deleted-orders history from there (pages fetched concurrently within the token's rate
+    limit by the client). Ecwid errors become one-line `OrderPullError`s naming the client; a
+    rejected token fails at the first answer (the profile and page 0 are sent together), with
+    no retries. The history is read after the orders, so an order deleted while they were
+    paged is in it, and the deletion wins over the copy pulled before it."""
     stats = ecwid.stats
     already_rejected = len(stats.rejected)
     try:
         async with asyncio.TaskGroup() as group:  # the profile's round trip overlaps page 0
             profile_call = group.create_task(ecwid.get_profile())
             search = group.create_task(ecwid.search_orders(OrderQuery(**query.as_kwargs())))
+        # only orders are quarantined; a history entry the client cannot read is logged by it
+        rejected = stats.rejected[already_rejected:]
+        deleted = await ecwid.search_deleted_orders(deletions.deleted_from) if deletions else []
     except (EcwidError, ExceptionGroup) as raised:
         raise _pull_error(client, raised) from None
     profile, orders = profile_call.result(), search.result()
@@ -114,7 +142,8 @@ async def fetch_orders(client: ClientConfig, ecwid: EcwidAPI, query: ApiQuery) -
         stats.requests,
         stats.retries,
         stats.rate_limited,
-        unreadable_orders(stats.rejected[already_rejected:], orders),
+        unreadable_orders(rejected, orders),
+        tuple(deleted),
     )
 
 
@@ -177,13 +206,18 @@ def prepare(
     handed_off: set[str],
     currency: str | None = None,
     unreadable: Sequence[Quarantined] = (),
+    deleted: Sequence[DeletedOrder] = (),
 ) -> Prepared:
     """Normalise, filter (already handed-off orders always pass) and validate; invalid
     orders become quarantine entries carrying their JSON, the rest of the batch proceeds.
     `unreadable` (`Fetched.unreadable`: orders that did not even parse) are quarantined as
-    they are: no filter can be applied to them, and an operator should see them."""
-    frames = normalise_orders(orders, currency)
+    they are: no filter can be applied to them, and an operator should see them. Orders in
+    `deleted` (Ecwid deleted them after we read them) are skipped, never handed off new."""
+    names, internals = {d.order_id for d in deleted}, {d.id for d in deleted}
+    gone = {o.id for o in orders if o.id in names or o.internal_id in internals}
+    frames = normalise_orders([o for o in orders if o.id not in gone], currency)
     filtered = apply_filters(client, frames, handed_off)
+    filtered.skipped.update(dict.fromkeys(gone, DELETED_REASON))
     problems = find_problems(filtered.kept)
     by_id = {order.id: order for order in orders}
     quarantined = [
@@ -196,7 +230,7 @@ def prepare(
         for order_id, reason in problems.items()
     ]
     quarantined.extend(unreadable)
-    pulled = len(frames) + len(unreadable)
+    pulled = len(orders) + len(unreadable)
     return Prepared(filtered.kept.without(problems), quarantined, filtered.skipped, pulled)
 
 
@@ -228,4 +262,5 @@ def summarise(
         skipped_by_filter=len(prepared.skipped),
         requests=fetched.requests,
         skip_reasons=reasons,
+        deleted_in_ecwid=len(result.deleted),
     )

@@ -14,10 +14,19 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, Table, select, text, update
 
 from npf_ecwid.db import dialect_insert, in_chunks, init_db
+from npf_ecwid.orders.deletions import (
+    Deletion,
+    advance_deleted_watermark,
+    find_deletions,
+    read_deleted_watermark,
+    record_deletions,
+)
+from npf_ecwid.orders.watermarks import advance_mark, read_mark
 from npf_ecwid.warehouse.base import (
     Classified,
     IntakeBatch,
     IntakeResult,
+    MarkedDeleted,
     Previous,
     Quarantined,
     classify,
@@ -30,9 +39,7 @@ QUARANTINE = OrdersQuarantine.__table__  # type: ignore[attr-defined]
 
 
 def read_watermark(connection: Connection, client: str) -> datetime | None:
-    return connection.execute(
-        select(WATERMARK.c.updated_from).where(WATERMARK.c.client == client)
-    ).scalar_one_or_none()
+    return read_mark(connection, WATERMARK, "updated_from", client)
 
 
 def advance_watermark(
@@ -40,19 +47,7 @@ def advance_watermark(
 ) -> None:
     """Store `value` unless the stored watermark is later (it never moves backwards, so a
     manual `--since` catch-up cannot rewind it). Records the run time either way."""
-    current = read_watermark(connection, client)
-    target = value if current is None or (value is not None and value > current) else current
-    if target is None:
-        return
-    statement = dialect_insert(connection, WATERMARK).values(
-        client=client, updated_from=target, last_run_at=run_at
-    )
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["client"],
-            set_={"updated_from": target, "last_run_at": run_at},
-        )
-    )
+    advance_mark(connection, WATERMARK, "updated_from", client, value, run_at)
 
 
 def record_quarantine(
@@ -177,16 +172,43 @@ class DatabaseIntake:
             previous = previous_versions(connection, self.ledger, client, ids)
             classified = classify(frames, previous)
             self.hand_off(connection, batch, classified)
+            # after the hand-off: a deletion is final, whatever this batch said of the order
+            pending, ignored = find_deletions(connection, self.ledger, client, batch.deleted)
+            revisions = self.cancel_deleted(connection, batch, pending) if pending else {}
+            record_deletions(connection, client, pending, revisions, now)
             record_quarantine(connection, client, batch.quarantined, now)
-            resolve_quarantine(connection, client, ids, now)
+            resolve_quarantine(connection, client, [*ids, *deleted_ids(batch)], now)
             advance_watermark(connection, client, batch.watermark, now)
+            advance_deleted_watermark(connection, client, batch.deleted_watermark, now)
         return IntakeResult(
             new=len(classified.new),
             updated=len(classified.changed),
             unchanged=len(classified.unchanged),
             quarantined=len(batch.quarantined),
             handed_off=handed_off_rows(frames, classified),
+            deleted=[
+                MarkedDeleted(d.ecwid_order_id, revisions[d.ecwid_order_id], d.deleted_at)
+                for d in pending
+                if d.ecwid_order_id in revisions
+            ],
+            deleted_ignored=ignored,
         )
+
+    def deleted_watermark(self, client: str) -> datetime | None:
+        with self.engine.connect() as connection:
+            return read_deleted_watermark(connection, client)
 
     def hand_off(self, connection: Connection, batch: IntakeBatch, classified: Classified) -> None:
         raise NotImplementedError
+
+    def cancel_deleted(
+        self, connection: Connection, batch: IntakeBatch, deletions: Sequence[Deletion]
+    ) -> dict[str, int]:
+        """Tell the warehouse these handed-off orders are cancelled ("deleted in Ecwid");
+        returns each one's new revision."""
+        raise NotImplementedError
+
+
+def deleted_ids(batch: IntakeBatch) -> list[str]:
+    """String ids in the batch's deletion history (their quarantine entries need no one)."""
+    return [d.order_id for d in batch.deleted if d.order_id]

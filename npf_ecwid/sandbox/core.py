@@ -71,6 +71,7 @@ class SandboxStore:
         self._sorted: list[dict[str, Any]] | None = None
         self._cache: OrderedDict[OrderFilter, list[dict[str, Any]]] = OrderedDict()
         self._cache_version = -1
+        self._deleted: list[dict[str, Any]] = []  # deletion history, oldest first
 
     # --- profile ----------------------------------------------------------------------
 
@@ -211,6 +212,37 @@ class SandboxStore:
                 self._decrement(line)
             self.touch()
             return order
+
+    def delete_order(self, order_id: str) -> dict[str, Any] | None:
+        """Delete an order (by any of its ids) as Ecwid's admin or `DELETE /orders/{id}` does:
+        it leaves every search and lookup, and its `{id, orderId, date}` joins the store's
+        deleted-items history (`GET /orders/deleted`). Returns the history entry, or None for
+        an unknown order. Stock is left as it is: Ecwid documents no restock on deletion
+        (docs/ecwid/api-reference/rest-api/orders/delete-order.md)."""
+        with self.lock:
+            order = self.get_order(order_id)
+            if order is None:
+                return None
+            key = order["id"]
+            # The id indexes keep pointing at the gone key, so lookups find nothing and a new
+            # order never gets a deleted order's id (Ecwid never reuses order ids).
+            del self._orders[key]
+            self._sorted = None
+            now = self.clock()
+            entry = {
+                "id": order["internalId"],
+                "orderId": key,
+                "date": ecwid_date(now),
+                "timestamp": now,
+            }
+            self._deleted.append(entry)
+            self.touch()
+            return entry
+
+    def deleted_orders(self) -> list[dict[str, Any]]:
+        """The deletion history, oldest first: `{id (internalId), orderId, date, timestamp}`."""
+        with self.lock:
+            return list(self._deleted)
 
     def _decrement(self, line: dict[str, Any]) -> None:
         if line.get("productId") not in self.catalog.ids():

@@ -12,6 +12,8 @@ Pure: no database, no network. The rules (each has a test in tests/tracking/test
   current numbers. When a later parcel adds a number, the order is planned again with all of them.
 - A `failed` push (order deleted or cancelled in Ecwid, or given up after repeated errors) is
   held, not retried, until the order's numbers change or the operator asks (`retry_failed`).
+- Shipments for orders deleted in Ecwid (the order pull marked them cancelled, "deleted in
+  Ecwid") are skipped with that reason before any request: there is nothing left to update.
 - Shipments for orders we never handed to the warehouse (not in `npf_order`) are skipped with a
   reason and not written to the ledger: they are a WMS data problem to report, and if the order
   does turn up later it is pushed then.
@@ -29,6 +31,7 @@ import pandas as pd
 from npf_ecwid.tracking.carriers import tracking_url as template_url
 
 SEPARATOR = ", "
+DELETED_SKIP = "order deleted in Ecwid (marked cancelled for the warehouse): not pushed"
 
 SHIPMENT_COLUMNS = [
     "client",
@@ -136,12 +139,13 @@ def plan_pushes(
     disable_notifications: bool = False,
     known_orders: Set[str] | None = None,
     retry_failed: bool = False,
+    deleted_orders: Set[str] = frozenset(),
 ) -> Plan:
     """One `PlannedPush` per order that needs one, in the order the orders first shipped.
 
     `shipments` has `SHIPMENT_COLUMNS` (and optionally the warehouse row `id`); rows of other
     clients are ignored. `known_orders` is the set of order ids handed to the warehouse
-    (None: do not check).
+    (None: do not check); `deleted_orders` those the order pull found deleted in Ecwid.
     """
     by_order: dict[str, list[LedgerEntry]] = {}
     for entry in ledger:
@@ -169,6 +173,9 @@ def plan_pushes(
         first_number, carrier, given_url = rows[0]
         url = (given_url or template_url(carrier, first_number)) if push_tracking_url else None
         push = PlannedPush(client, order_id, numbers, url, carrier, disable_notifications)
+        if order_id in deleted_orders:
+            plan.skipped.append(Skipped(order_id, push.tracking_number, DELETED_SKIP))
+            continue
         if known_orders is not None and order_id not in known_orders:
             reason = "unknown order: not handed to the warehouse through npf_order"
             plan.skipped.append(Skipped(order_id, push.tracking_number, reason))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from npf_ecwid.config import ClientConfig
+from npf_ecwid.orders.deletions import deleted_order_ids
 from npf_ecwid.tracking.ledger import load_ledger
 from npf_ecwid.tracking.plan import Plan, plan_pushes
 from npf_ecwid.warehouse.sql_shipments import ShipmentSource, known_order_ids
@@ -22,4 +23,5 @@ def prepare_plan(
         disable_notifications=client.disable_customer_notifications,
         known_orders=known_order_ids(engine, client.code),
         retry_failed=retry_failed,
+        deleted_orders=deleted_order_ids(engine, client.code),
     )

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from npf_ecwid.ecwid.models import DeletedOrder
 from npf_ecwid.normalise import OrderFrames
 
 
@@ -41,6 +42,9 @@ class IntakeBatch:
     quarantined: Sequence[Quarantined]
     watermark: datetime | None
     run_at: datetime
+    # Ecwid's deleted-orders history read this run, and where its next read starts.
+    deleted: Sequence[DeletedOrder] = ()
+    deleted_watermark: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,15 @@ class HandedOff:
     cancelled: bool
 
 
+@dataclass(frozen=True)
+class MarkedDeleted:
+    """A handed-off order this commit marked cancelled because Ecwid deleted it."""
+
+    ecwid_order_id: str
+    revision: int
+    deleted_at: datetime
+
+
 @dataclass
 class IntakeResult:
     new: int = 0
@@ -60,6 +73,8 @@ class IntakeResult:
     unchanged: int = 0
     quarantined: int = 0
     handed_off: list[HandedOff] = field(default_factory=list)
+    deleted: list[MarkedDeleted] = field(default_factory=list)
+    deleted_ignored: list[str] = field(default_factory=list)  # never handed off
 
 
 @dataclass(frozen=True)
@@ -81,8 +96,13 @@ class OrderIntake(Protocol):
         """Where the next incremental pull starts (None before the first committed run)."""
         ...
 
+    def deleted_watermark(self, client: str) -> datetime | None:
+        """Where the next read of Ecwid's deleted-orders history starts (None: never read)."""
+        ...
+
     def commit(self, batch: IntakeBatch) -> IntakeResult:
-        """Hand off new and changed orders, record quarantine and advance the watermark, all
+        """Hand off new and changed orders, mark handed-off orders deleted in Ecwid cancelled
+        (`npf_ecwid.orders.deletions`), record quarantine and advance both watermarks, all
         or nothing. Idempotent: committing the same batch twice changes nothing the second
         time."""
         ...

@@ -13,6 +13,13 @@ dropped is kept in `orders_file_ledger`, committed with the watermark after the 
 place. If the process dies between the file and that commit, the next run drops those orders
 again in a new file: delivery is at-least-once, and consumers deduplicate on
 (`client`, `ecwid_order_id`, `revision`), which is stable for the same content.
+
+An order deleted in Ecwid after it was dropped gets a record in
+`<outbox>/<client>/cancellations-<client>-<UTC time>-<digest>.json`:
+
+    {"client": "ACME", "written_at": "...", "cancellations": [
+        {"ecwid_order_id": "ACME-1001", "revision": 2, "cancelled": true, "cancelled_at": ...,
+         "cancel_reason": "deleted in Ecwid", "deleted_at": ...}]}
 """
 
 from __future__ import annotations
@@ -21,15 +28,17 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, update
 
 from npf_ecwid.db import dialect_insert
 from npf_ecwid.normalise import OrderFrames
-from npf_ecwid.orders.state import DatabaseIntake
+from npf_ecwid.orders.deletions import DELETED_REASON, Deletion
+from npf_ecwid.orders.state import DatabaseIntake, previous_versions
 from npf_ecwid.warehouse.base import Classified, IntakeBatch
 from npf_ecwid.warehouse.sql_orders import LINE_COLUMNS, ORDER_COLUMNS, frame_records
 from npf_ecwid.warehouse.tables import OrdersFileLedger
@@ -104,9 +113,44 @@ class FileOrderIntake(DatabaseIntake):
             row |= {"revision": revisions[oid], "change": "updated" if oid in known else "new"}
             orders.append(row | {"lines": lines.get(oid, [])})
         document = {"client": client, "written_at": now.isoformat(), "orders": orders}
+        return self._drop(client, "orders", document, now)
+
+    def cancel_deleted(
+        self, connection: Connection, batch: IntakeBatch, deletions: Sequence[Deletion]
+    ) -> dict[str, int]:
+        """One `cancellations-...json` file for the orders Ecwid deleted (their content is
+        gone from Ecwid, so no order record can be written again), each at its last dropped
+        revision + 1; the ledger keeps that revision. Same at-least-once rule as order files."""
+        ids = [d.ecwid_order_id for d in deletions]
+        previous = previous_versions(connection, LEDGER, batch.client, ids)
+        revisions = {oid: previous[oid].revision + 1 for oid in ids if oid in previous}
+        now = batch.run_at
+        records = [
+            {
+                "ecwid_order_id": d.ecwid_order_id,
+                "revision": revisions[d.ecwid_order_id],
+                "cancelled": True,
+                "cancelled_at": now,
+                "cancel_reason": DELETED_REASON,
+                "deleted_at": d.deleted_at,
+            }
+            for d in deletions
+            if d.ecwid_order_id in revisions
+        ]
+        document = {"client": batch.client, "written_at": now.isoformat(), "cancellations": records}
+        path = self._drop(batch.client, "cancellations", document, now)
+        for oid, revision in revisions.items():
+            connection.execute(
+                update(LEDGER)
+                .where(LEDGER.c.client == batch.client, LEDGER.c.ecwid_order_id == oid)
+                .values(revision=revision, file_name=path.name, written_at=now)
+            )
+        return revisions
+
+    def _drop(self, client: str, kind: str, document: dict[str, Any], now: datetime) -> Path:
         data = json.dumps(document, default=_json_default, ensure_ascii=False).encode()
         digest = hashlib.sha256(data).hexdigest()[:10]
-        path = self.outbox / client / f"orders-{client}-{now:%Y%m%dT%H%M%S%fZ}-{digest}.json"
+        path = self.outbox / client / f"{kind}-{client}-{now:%Y%m%dT%H%M%S%fZ}-{digest}.json"
         write_atomically(path, data)
         return path
 

@@ -8,6 +8,8 @@ Guarantees (per `commit`, one database transaction):
   CANCELLED/REFUNDED or fulfilment WILL_NOT_DELIVER) and cleared if that is undone;
 - an order with the same hash is not a change: no revision bump, lines untouched; only its
   informational columns (`fulfillment_status`, `ecwid_updated_at`) are refreshed if they moved;
+- an order deleted in Ecwid is marked cancelled once (`cancel_deleted`, reason "deleted in
+  Ecwid", revision + 1), and a later re-pull never clears that;
 - quarantine entries and the watermark advance commit in the same transaction.
 Bulk statements (one `INSERT .. ON CONFLICT DO UPDATE` executemany per table; SQLite and
 PostgreSQL share the syntax) keep a 100,000-order backfill to seconds. On PostgreSQL a
@@ -21,9 +23,10 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, case, delete, func
+from sqlalchemy import Connection, case, delete, func, select, update
 
 from npf_ecwid.db import dialect_insert, in_chunks
+from npf_ecwid.orders.deletions import DELETED_REASON, Deletion
 from npf_ecwid.orders.state import DatabaseIntake
 from npf_ecwid.warehouse.base import Classified, IntakeBatch
 from npf_ecwid.warehouse.tables import NpfOrder, NpfOrderLine
@@ -33,7 +36,7 @@ LINE = NpfOrderLine.__table__  # type: ignore[attr-defined]
 KEY = ("client", "ecwid_order_id")
 # Refreshed on every re-pull without counting as a change.
 INFORMATIONAL = ("fulfillment_status", "ecwid_updated_at", "internal_id")
-STAMPS = ("received_at", "updated_at", "changed_at", "cancelled_at", "revision")
+STAMPS = ("received_at", "updated_at", "changed_at", "cancelled_at", "cancel_reason", "revision")
 
 
 def frame_records(frame: pd.DataFrame, columns: Sequence[str], **constants: Any) -> list[dict]:
@@ -97,6 +100,7 @@ class SqlOrderIntake(DatabaseIntake):
                 "revision": case((changed, ORDER.c.revision + 1), else_=ORDER.c.revision),
                 "changed_at": case((changed, new.changed_at), else_=ORDER.c.changed_at),
                 "cancelled_at": case(
+                    (ORDER.c.cancel_reason == DELETED_REASON, ORDER.c.cancelled_at),  # final
                     (new.cancelled_at.is_(None), None),
                     else_=func.coalesce(ORDER.c.cancelled_at, new.cancelled_at),
                 ),
@@ -105,6 +109,32 @@ class SqlOrderIntake(DatabaseIntake):
             where=changed | _any(moved),
         )
         connection.execute(upsert, rows)
+
+    def cancel_deleted(
+        self, connection: Connection, batch: IntakeBatch, deletions: Sequence[Deletion]
+    ) -> dict[str, int]:
+        """`cancelled_at` (kept if already set), `cancel_reason` "deleted in Ecwid",
+        `revision` + 1 and `changed_at` now, once per order (the WMS sees a change)."""
+        ids = [d.ecwid_order_id for d in deletions]
+        now, revisions = batch.run_at, {}
+        for chunk in in_chunks(ids):
+            where = (ORDER.c.client == batch.client, ORDER.c.ecwid_order_id.in_(chunk))
+            connection.execute(
+                update(ORDER)
+                .where(*where, ORDER.c.cancel_reason.is_distinct_from(DELETED_REASON))
+                .values(
+                    cancelled_at=func.coalesce(ORDER.c.cancelled_at, now),
+                    cancel_reason=DELETED_REASON,
+                    revision=ORDER.c.revision + 1,
+                    changed_at=now,
+                    updated_at=now,
+                )
+            )
+            rows = connection.execute(
+                select(ORDER.c.ecwid_order_id, ORDER.c.revision).where(*where)
+            )
+            revisions.update({oid: revision for oid, revision in rows})
+        return revisions
 
     @staticmethod
     def _replace_lines(

@@ -5,7 +5,9 @@ Interface tables (contract in DESIGN.md; change only on purpose):
   order pull. `revision` starts at 1 and is bumped, with `changed_at`, every time a
   warehouse-relevant field changes after hand-off (status, address, lines, totals); the WMS
   polls `changed_at > last seen` or compares `revision`. `cancelled_at` is set when payment
-  becomes CANCELLED/REFUNDED or fulfilment WILL_NOT_DELIVER (and cleared if that is undone).
+  becomes CANCELLED/REFUNDED or fulfilment WILL_NOT_DELIVER (and cleared if that is undone),
+  or when the order is deleted in Ecwid: then `cancel_reason` is "deleted in Ecwid", the
+  revision is bumped once, and it is never cleared (`npf_ecwid.orders.deletions`).
   Money is integer cents in the store's `currency`.
 - `npf_order_line`: (`client`, `ecwid_order_id`, `line_no`), one row per order item; replaced
   as a whole when the order's lines change.
@@ -69,6 +71,9 @@ class NpfOrder(SQLModel, table=True):
     updated_at: datetime | None = _ts(nullable=False)  # last write of any kind by the pull
     changed_at: datetime | None = _ts(nullable=False, index=True)  # last relevant change
     cancelled_at: datetime | None = _ts()
+    # Why `cancelled_at` is set when the pull knows more than the statuses say: "deleted in
+    # Ecwid" (the order left Ecwid; final). NULL for status cancellations.
+    cancel_reason: str | None = Field(default=None, max_length=200)
     revision: int = 1
     content_hash: str = Field(max_length=64)  # over the warehouse-relevant fields only
 

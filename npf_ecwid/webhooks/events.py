@@ -1,10 +1,11 @@
 """The webhook body and the rule for which events start an order sync.
 
-Which events matter: `order.created` and `order.updated` are the only ones that can change what
-the order pull brings to the warehouse. `unfinished_order.*` (abandoned carts), products,
-customers, the profile and the app's own lifecycle events are acknowledged and ignored.
-`order.deleted` is ignored too: a deleted order no longer appears in the API, so a sync cannot
-act on it.
+Which events matter: `order.created`, `order.updated` and `order.deleted` are the ones that can
+change what the order pull brings to the warehouse. A deletion is only a nudge: the pull it
+starts reads Ecwid's deleted-orders history (the source of truth, `npf_ecwid.orders.deletions`)
+and marks the order cancelled if the warehouse has it; the event's own data is not used.
+`unfinished_order.*` (abandoned carts), products, customers, the profile and the app's own
+lifecycle events are acknowledged and ignored.
 
 Echoes: the integration's own writes fire webhooks too (Ecwid sends them for REST changes).
 Our only order write is the tracking push, which sets `fulfillmentStatus=SHIPPED` (and the
@@ -22,7 +23,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-ORDER_SYNC_EVENTS = frozenset({"order.created", "order.updated"})
+ORDER_SYNC_EVENTS = frozenset({"order.created", "order.updated", "order.deleted"})
 ECHO_FULFILLMENT_STATUSES = frozenset({"SHIPPED"})
 
 

@@ -102,3 +102,52 @@ def test_stock_off_target_and_token_leaks_are_found(tmp_path: Path) -> None:
     (world.logs_dir / "child.log").write_text(f"Authorization: Bearer {token}\n")
     assert files_with([token], [world.logs_dir]) == [str(world.logs_dir / "child.log")]
     assert rows_with([token], engine) == []
+
+
+def test_deleted_orders_must_end_cancelled_and_never_be_pushed_after(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session
+
+    from npf_ecwid.warehouse.tables import NpfOrder
+
+    world, engine = _world(tmp_path)
+    spec, store = world.spec("ACME"), world.store("ACME")
+    mutator = Mutator([store])
+    cancelled, forgotten, shipped = [o for o in store.orders() if matches(spec, o)][:3]
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        for order in (cancelled, forgotten, shipped):
+            done = order is not forgotten
+            session.add(
+                NpfOrder(
+                    client="ACME",
+                    ecwid_order_id=order["id"],
+                    order_ref=order["id"],
+                    received_at=now,
+                    updated_at=now,
+                    changed_at=now,
+                    cancelled_at=now if done else None,
+                    cancel_reason="deleted in Ecwid" if done else None,
+                    content_hash="x",
+                    fulfillment_status="AWAITING_PROCESSING",
+                )
+            )
+        session.commit()
+    with store.lock:
+        for order in (cancelled, forgotten, shipped):
+            mutator._delete(store, store.get_order(order["id"]))
+    WarehouseSim(engine, {"ACME": []}, ship_share=1.0).ship("ACME")  # ships `forgotten`
+    body = {"trackingNumber": "Z1", "fulfillmentStatus": "SHIPPED"}
+    store.log_write("PUT", f"/orders/{shipped['id']}", body, 200)  # after its deletion
+    figures = ClientFigures("ACME")
+    check_orders(engine, spec, store, mutator.history, figures, mutator.deleted)
+    assert figures.deleted == 3
+    assert figures.deleted_not_cancelled == [forgotten["id"]]
+    assert figures.non_matching == [] and figures.stale == []
+    check_pushes(engine, spec, store, figures, mutator.deleted)
+    assert figures.pushed_after_delete == [shipped["id"]]
+    assert figures.refused_deleted == 1 and figures.pushes_missing == []
+    without = ClientFigures("ACME")
+    check_orders(engine, spec, store, mutator.history, without)  # deletions unknown
+    assert len(without.non_matching) == 3

@@ -67,7 +67,8 @@ def test_first_run_hands_off_every_order_once_and_rerun_changes_nothing(orders_e
     assert sorted(logged) == sorted(expected)  # one line per order
     counts = f"new {len(expected)}, updated 0, unchanged 0, quarantined 0"
     closing = (
-        f"client ACME: pulled {first.pulled}, {counts}, skipped by filter {first.skipped_by_filter}"
+        f"client ACME: pulled {first.pulled}, {counts}, "
+        f"skipped by filter {first.skipped_by_filter}, deleted in Ecwid 0"
     )
     assert closing in messages
     assert orders_env.order_ids() == expected

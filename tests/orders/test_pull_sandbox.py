@@ -120,3 +120,19 @@ async def test_watermark_is_latest_update_capped_at_run_start(orders_env):
     cap = latest - timedelta(hours=1)
     assert next_watermark(fetched.orders, cap) == cap
     assert next_watermark([], cap) is None
+
+
+async def test_deletion_history_is_read_and_an_unreadable_entry_is_not_an_order(orders_env):
+    from npf_ecwid.orders.deletions import DeletionQuery
+
+    store = orders_env.store
+    first, second = (o["id"] for o in store.orders()[:2])
+    store.delete_order(first)
+    store.delete_order(second)
+    store._deleted[1]["date"] = "not a date"  # what a malformed Ecwid answer would look like
+    client = get_client(get_settings().clients_file, "ACME")
+    async with open_ecwid(client) as ecwid:
+        fetched = await fetch_orders(client, ecwid, plan_query(client, None), DeletionQuery())
+    assert [d.order_id for d in fetched.deleted] == [first]  # the bad entry is skipped
+    assert fetched.unreadable == ()  # ... and never quarantined as an order
+    assert orders_env.sandbox.count(status=200, path_prefix="/orders/deleted") == 1

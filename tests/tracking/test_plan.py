@@ -115,3 +115,19 @@ def test_unknown_orders_and_bad_rows_are_skipped_with_a_reason() -> None:
 
 def test_numbers_key_ignores_order_case_and_spaces() -> None:
     assert numbers_key(["b 2", "A1"]) == numbers_key(["a1", "B2", "A1"]) == "A1,B2"
+
+
+def test_orders_deleted_in_ecwid_are_skipped_with_the_reason_even_after_a_failure() -> None:
+    frame = shipments(
+        ("ACME-1", "A1", "AusPost", None, None),
+        ("ACME-2", "B2", "AusPost", None, None),
+    )
+    failed = LedgerEntry("ACME-1", numbers_key(["A1"]), PushStatus.FAILED, 1, "404")
+    result = plan(frame, [failed], known_orders={"ACME-1", "ACME-2"}, deleted_orders={"ACME-1"})
+    assert [p.ecwid_order_id for p in result.pushes] == ["ACME-2"]
+    [skipped] = result.skipped
+    assert (skipped.ecwid_order_id, skipped.tracking_number) == ("ACME-1", "A1")
+    assert "deleted in Ecwid" in skipped.reason
+    assert result.held == []  # a deletion is final: not waiting for an operator retry
+    retried = plan(frame, [failed], deleted_orders={"ACME-1"}, retry_failed=True)
+    assert [p.ecwid_order_id for p in retried.pushes] == ["ACME-2"]

@@ -190,7 +190,8 @@ async def test_unknown_store_is_acknowledged_and_ignored(
             "queued",
         ),
         ("order.updated", {}, "queued"),
-        ("order.deleted", {"orderId": "X"}, "ignored"),
+        # a nudge: the next pull reads the deleted-orders history and cancels it
+        ("order.deleted", {"orderId": "X"}, "queued"),
         ("unfinished_order.created", {}, "ignored"),
         ("product.updated", {}, "ignored"),
         ("application.uninstalled", {}, "ignored"),
