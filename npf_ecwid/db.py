@@ -16,6 +16,7 @@ SQLite is set up for several processes at once (flows, the CLI, a WMS reader):
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +41,7 @@ TABLE_MODULES: list[str] = [
 ]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+log = logging.getLogger(__name__)
 
 _engines: dict[str, Engine] = {}
 _engines_lock = Lock()
@@ -150,7 +152,9 @@ def import_table_modules() -> None:
 
 
 def init_db(engine: Engine) -> None:
-    """Create every table declared in `TABLE_MODULES` that does not exist yet (idempotent).
+    """Create every table declared in `TABLE_MODULES` that does not exist yet, then run each
+    module's `upgrade(connection) -> list[str]` (if it has one), which brings tables made by an
+    older version up to date (new columns, keys). All idempotent, in one transaction.
 
     Safe when several processes start at once: SQLite serialises through BEGIN IMMEDIATE,
     PostgreSQL through a transaction-scoped advisory lock.
@@ -160,3 +164,7 @@ def init_db(engine: Engine) -> None:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(8675309)"))
         SQLModel.metadata.create_all(connection)
+        for name in TABLE_MODULES:
+            step = getattr(importlib.import_module(name), "upgrade", None)
+            for change in step(connection) if step is not None else ():
+                log.warning("database upgraded: %s", change)
