@@ -50,6 +50,8 @@ def plan_tracking(client: str, retry_failed: bool = False) -> tuple[ClientConfig
         logger.info("shipments file %s: %d new parcel(s)", report.name, report.added)
         for problem in report.problems:
             logger.warning("shipments file %s: %s", report.name, problem)
+    for note in source.waiting:
+        logger.info("shipments file %s", note)
     logger.info(
         "%d order(s) to push, %d up to date, %d held after failures, %d skipped",
         len(plan.pushes),
