@@ -9,7 +9,8 @@ also holds this lock, in the warehouse database every such run already uses:
 - a row in `client_lock` per client: `owner` (`host:pid:run`), `acquired_at`, `expires_at`, and
   `fence`, a counter bumped every time the lock changes hands;
 - SQLite: the row is taken and checked inside `BEGIN IMMEDIATE` transactions (`npf_ecwid.db`),
-  so two takers are serialised; an expired row may be taken over (its fence is bumped);
+  so two takers are serialised; an expired row may be taken over (its fence is bumped), and so
+  may the row of a killed run on this host (its pid is gone), at once;
 - PostgreSQL: additionally `pg_try_advisory_lock` on a connection held for the whole run. The
   server drops it when that session ends (a killed process frees the lock at once), and while it
   is held no one can take the row over, even past its expiry.
@@ -31,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import threading
 import uuid
 import zlib
 from collections.abc import Callable, Iterator
@@ -39,8 +41,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, Connection, Engine, select, text, update
+from sqlalchemy import Column, Connection, Engine, create_engine, select, text, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 from sqlmodel import Field, SQLModel
 
 from npf_ecwid.db import UTCDateTime
@@ -154,6 +157,23 @@ class Fence:
         )
 
 
+def owner_is_dead(owner: str) -> bool:
+    """True when `owner` (`host:pid:...`) names a process of this host that no longer exists:
+    a killed run's lock (SQLite keeps the row) is taken over at once instead of after its
+    expiry. Unknown hosts, unparsable owners and live or unknowable pids count as alive."""
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # e.g. PermissionError: it exists under another user
+        return False
+    return False
+
+
 def _take_row(
     connection: Connection, client: str, owner: str, now: datetime, ttl: timedelta, free: bool
 ) -> int:
@@ -166,7 +186,7 @@ def _take_row(
             )
         )
         return 1
-    if row.expires_at > now and not free:
+    if row.expires_at > now and not free and not owner_is_dead(row.owner):
         raise LockHeld(client, row.owner, row.acquired_at)
     fence = row.fence + 1
     connection.execute(
@@ -175,6 +195,19 @@ def _take_row(
         .values(owner=owner, acquired_at=now, expires_at=now + ttl, fence=fence)
     )
     return fence
+
+
+_session_engines: dict[str, Engine] = {}
+_session_engines_lock = threading.Lock()
+
+
+def _session_engine(engine: Engine) -> Engine:
+    """An engine without a pool for `engine`'s database (one connection per held lock)."""
+    key = engine.url.render_as_string(hide_password=False)
+    with _session_engines_lock:
+        if key not in _session_engines:
+            _session_engines[key] = create_engine(engine.url, poolclass=NullPool)
+        return _session_engines[key]
 
 
 def _release(engine: Engine, fence: Fence) -> None:
@@ -221,7 +254,9 @@ def client_lock(
         finally:
             _release(engine, fence)
         return
-    session = engine.connect()  # holds the advisory lock for the run; dies with the process
+    # Holds the advisory lock for the run and dies with the process. Its own unpooled
+    # connection: held for a whole run, it must not take a slot of the shared pool.
+    session = _session_engine(engine).connect()
     try:
         # Takers queue on a transaction-scoped gate, so a loser reads the winner's row only
         # after the winner committed it (the message then names the holder).

@@ -28,14 +28,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from npf_ecwid.stock.source import StockFeed, StockLevel
-from npf_ecwid.warehouse.drop import (
-    MIN_AGE,
-    DropError,
-    move_aside,
-    parse_table,
-    read_drop,
-    ready_files,
-)
+from npf_ecwid.warehouse import drop
 
 REQUIRED = ("sku", "on_hand", "available")
 
@@ -62,9 +55,9 @@ def read_stock_csv(path: Path) -> StockFeed:
     the file must not be used (see the module docstring)."""
     feed = StockFeed(origin=str(path))
     try:
-        drop = read_drop(path)
-        table = parse_table(drop.text)
-    except DropError as error:
+        dropped = drop.read_drop(path)
+        table = drop.parse_table(dropped.text)
+    except drop.DropError as error:
         feed.problems.append(f"{path.name}: {error}")
         return feed
     missing = [name for name in REQUIRED if name not in table.header]
@@ -74,7 +67,7 @@ def read_stock_csv(path: Path) -> StockFeed:
     lines: dict[str, list[int]] = defaultdict(list)
     for line, row in table.rows:
         try:
-            level = _row_level(row, drop.modified)
+            level = _row_level(row, dropped.modified)
         except ValidationError as error:
             where = ", ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
             feed.problems.append(f"{path.name} line {line}: {where}")
@@ -97,7 +90,7 @@ class FileStockSource:
         self,
         data_dir: Path,
         *,
-        min_age: timedelta = MIN_AGE,
+        min_age: timedelta = drop.MIN_AGE,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._data_dir = data_dir
@@ -106,7 +99,7 @@ class FileStockSource:
     def read_stock(self, client: str) -> StockFeed:
         folder = stock_inbox(self._data_dir, client)
         now = self._clock() if self._clock else None
-        listing = ready_files(folder, min_age=self._min_age, now=now)
+        listing = drop.ready_files(folder, min_age=self._min_age, now=now)
         passed: list[str] = [f"{path.name}: {reason}" for path, reason in listing.refused]
         passed += [f"newer file waiting: {note}" for note in listing.waiting]
         for path in reversed(listing.ready):  # newest first
@@ -118,5 +111,5 @@ class FileStockSource:
             shown = "; ".join(feed.problems[:5]) + (f"; and {more} more" if more > 0 else "")
             passed.append(f"{path.name} not used, moved to failed/: {shown}")
             with suppress(FileNotFoundError):  # another run moved it
-                move_aside(path, folder / "failed", feed.problems)
+                drop.move_aside(path, folder / "failed", feed.problems)
         return StockFeed(origin=str(folder), problems=[*passed, f"no usable stock CSV in {folder}"])

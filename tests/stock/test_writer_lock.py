@@ -6,6 +6,10 @@ Real sandbox over HTTP, real SQLite and PostgreSQL; the runs are real threads.""
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -152,3 +156,23 @@ def test_sync_stock_flow_exits_when_another_run_holds_the_lock(env: StockEnv, pr
     assert "another run holds the lock (owner other-host:4242:abc since" in outcome["message"]
     assert env.writes() == []
     assert sync_stock(CODE)["status"] == "done" and inventory_writes(env) > 0
+
+
+def test_a_killed_runs_lock_on_this_host_is_taken_over_at_once(env: StockEnv) -> None:
+    """SQLite keeps the row of a SIGKILLed run; its pid being gone frees it before expiry
+    (otherwise a kill would block the client's stock and tracking for the whole TTL)."""
+    host = socket.gethostname()
+    with (
+        client_lock(env.engine, CODE, f"{host}:{os.getpid()}:live"),  # a live pid: respected
+        pytest.raises(LockHeld),
+        client_lock(env.engine, CODE, "other"),
+    ):
+        pass
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    held = client_lock(env.engine, CODE, f"{host}:{dead.pid}:abcdef")
+    old = held.__enter__()  # never released: the process "died" holding it
+    with client_lock(env.engine, CODE) as new:
+        assert new.fence == old.fence + 1
+        with pytest.raises(LockLost):
+            old.check()
