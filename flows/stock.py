@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 from typing import Any
 
 from prefect import flow, get_run_logger
@@ -11,7 +12,9 @@ from prefect.utilities.annotations import quote
 from flows.alerts import alert_on_failure
 from flows.lanes import client_lane
 from flows.orders import sync_orders
+from flows.writer import writer_lock
 from npf_ecwid.config import StockMode
+from npf_ecwid.locks import LockHeld
 from tasks.stock import load_stock_client, reconcile_stock, report_stock
 
 # Passes after one that left deltas failed or uncertain (5xx, lost answers): without them, 93
@@ -45,17 +48,25 @@ def sync_stock(client: str, dry_run: bool = False, force: bool = False) -> dict[
 
     `dry_run` pulls no orders and writes nothing to Ecwid (the report still shows what would be
     pushed). `force` overrides the safety guard (stale, empty or mass-zero feed). Clients with
-    `stock = "off"` are skipped. Fails with the reason when refused or incomplete. Runs inside
-    the client's lane (`flows.lanes`), so it never overlaps another flow of the same client.
+    `stock = "off"` are skipped. Fails with the reason when refused, incomplete or when the
+    writer lock was lost mid-run. Runs inside the client's lane (`flows.lanes`), so it never
+    overlaps another flow of the same client, and holds the client's writer lock
+    (`flows.writer`): a second run that gets past the lane ends at once with status `locked`.
     """
     config = load_stock_client(client)
     if config.stock is StockMode.OFF:
         get_run_logger().info("client %s has stock = off; nothing to do", client)
         return {"client": client, "status": "skipped"}
-    with client_lane(client):  # one run per client at a time; the pull below re-enters it
+    # One run per client at a time (the pull below re-enters the lane).
+    with client_lane(client), ExitStack() as stack:
+        try:
+            fence = stack.enter_context(writer_lock(client, dry_run=dry_run))
+        except LockHeld as held:
+            get_run_logger().warning("%s; this run did nothing", held)
+            return {"client": client, "status": "locked", "message": str(held)}
         if not dry_run:
             final_order_pull(client)
-        result = reconcile_stock(config, dry_run, force)
+        result = reconcile_stock(config, dry_run, force, quote(fence))
         for _ in range(SETTLE_PASSES):
             if result.status != "incomplete":
                 break
@@ -63,9 +74,9 @@ def sync_stock(client: str, dry_run: bool = False, force: bool = False) -> dict[
             # resend). A daily sync that fails leaves the store's stock stale for a day.
             get_run_logger().warning("%s; re-reading Ecwid now", result.message())
             time.sleep(SETTLE_PAUSE_SECONDS)
-            result = reconcile_stock(config, dry_run, force)
+            result = reconcile_stock(config, dry_run, force, quote(fence))
         report_stock(quote(result))
-    if result.status in ("refused", "incomplete"):
+    if result.status in ("refused", "incomplete", "lock_lost"):
         raise StockSyncError(result.message())
     return {
         "client": client,

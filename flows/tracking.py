@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from prefect import flow
+from contextlib import ExitStack
+
+from prefect import flow, get_run_logger
+from prefect.utilities.annotations import quote
 
 from flows.alerts import alert_on_failure
 from flows.lanes import client_lane
+from flows.writer import writer_lock
+from npf_ecwid.locks import LockHeld
 from npf_ecwid.tracking.push import PushRun
 from npf_ecwid.tracking.report import PushReport
 from tasks.tracking import plan_tracking, push_updates, report_tracking
@@ -23,13 +28,20 @@ def push_tracking(client: str, dry_run: bool = False, retry_failed: bool = False
     `retry_failed` pushes again orders recorded as failed (deleted/cancelled in Ecwid, or given
     up after repeated errors). Returns the counts and rows of the run's artifact.
     Holds the client's lane, so no other run of this client's flows (and so no second push of
-    the same order) overlaps it.
+    the same order) overlaps it, and the client's writer lock (`flows.writer`): a run that gets
+    past the lane while another holds the lock ends at once (Completed, `report.locked` says
+    who holds it); one that loses the lock mid-run stops before its next PUT and fails.
     """
-    with client_lane(client):
+    with client_lane(client), ExitStack() as stack:
+        try:
+            fence = stack.enter_context(writer_lock(client, dry_run=dry_run))
+        except LockHeld as held:
+            get_run_logger().warning("%s; this run did nothing", held)
+            return PushReport(client, dry_run, locked=str(held))
         config, plan = plan_tracking(client, retry_failed)
         # Most runs have nothing to push: no task then (each task run is ~3 events and rows
         # in the Prefect server, which is what limits how many clients one machine serves).
-        run = push_updates(config, plan, dry_run) if plan.pushes else PushRun()
+        run = push_updates(config, plan, dry_run, quote(fence)) if plan.pushes else PushRun()
         report = report_tracking(client, plan, run, dry_run)
     if run.fatal:
         raise TrackingPushError(run.fatal)

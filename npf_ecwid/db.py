@@ -16,6 +16,7 @@ SQLite is set up for several processes at once (flows, the CLI, a WMS reader):
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,15 +47,11 @@ TABLE_MODULES: list[str] = [
     "npf_ecwid.tracking.ledger",
     "npf_ecwid.stock.history",
     "npf_ecwid.orders.deletion_tables",
-]
-
-# Columns added to tables that existing databases already have: (table, column, SQL type).
-# `create_all` never alters a table, so `init_db` adds these when missing (no migrations yet).
-ADDED_COLUMNS: list[tuple[str, str, str]] = [
-    ("npf_order", "cancel_reason", "VARCHAR(200)"),  # issue #15: deleted in Ecwid
+    "npf_ecwid.locks",
 ]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+log = logging.getLogger(__name__)
 
 _engines: dict[str, Engine] = {}
 _engines_lock = Lock()
@@ -165,7 +162,9 @@ def import_table_modules() -> None:
 
 
 def init_db(engine: Engine) -> None:
-    """Create every table declared in `TABLE_MODULES` that does not exist yet (idempotent).
+    """Create every table declared in `TABLE_MODULES` that does not exist yet, then run each
+    module's `upgrade(connection) -> list[str]` (if it has one), which brings tables made by an
+    older version up to date (new columns, keys). All idempotent, in one transaction.
 
     Safe when several processes start at once: SQLite serialises through BEGIN IMMEDIATE,
     PostgreSQL through a transaction-scoped advisory lock.
@@ -175,18 +174,23 @@ def init_db(engine: Engine) -> None:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(8675309)"))
         SQLModel.metadata.create_all(connection)
-        add_missing_columns(connection)
+        for name in TABLE_MODULES:
+            step = getattr(importlib.import_module(name), "upgrade", None)
+            for change in step(connection) if step is not None else ():
+                log.warning("database upgraded: %s", change)
 
 
-def add_missing_columns(connection: Connection) -> None:
-    """Bring tables created by an older version up to date with `ADDED_COLUMNS` (nullable
-    columns only, so rows already there stay valid). Idempotent; runs under `init_db`'s lock.
-    SQLite has no `ADD COLUMN IF NOT EXISTS`, so the columns are looked up first."""
+def add_missing_columns(connection: Connection, columns: list[tuple[str, str, str]]) -> list[str]:
+    """Add `(table, column, SQL type)` columns that tables created by an older version lack
+    (nullable columns only, so rows already there stay valid): `create_all` never alters a
+    table and there are no migrations yet. Idempotent; a table module's `upgrade` calls it under
+    `init_db`'s lock. SQLite has no `ADD COLUMN IF NOT EXISTS`, so the columns are looked up."""
     inspector = inspect(connection)
     tables = set(inspector.get_table_names())
-    for table, column, sql_type in ADDED_COLUMNS:
-        if table not in tables:
-            continue
-        if column in {c["name"] for c in inspector.get_columns(table)}:
+    done = []
+    for table, column, sql_type in columns:
+        if table not in tables or column in {c["name"] for c in inspector.get_columns(table)}:
             continue
         connection.execute(text(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {sql_type}'))
+        done.append(f"{table}: added column {column}")
+    return done

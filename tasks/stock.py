@@ -17,6 +17,7 @@ from prefect.cache_policies import NO_CACHE
 from npf_ecwid.config import ClientConfig, get_client
 from npf_ecwid.db import get_engine, init_db
 from npf_ecwid.ecwid.factory import open_ecwid
+from npf_ecwid.locks import Fence, no_check
 from npf_ecwid.settings import get_settings
 from npf_ecwid.stock.reconcile import StockRunResult, open_stock_source, reconcile
 from npf_ecwid.stock.report import REPORT_COLUMNS
@@ -30,7 +31,9 @@ def load_stock_client(client: str) -> ClientConfig:
     return get_client(get_settings().clients_file, client)
 
 
-async def _reconcile(config: ClientConfig, dry_run: bool, force: bool) -> StockRunResult:
+async def _reconcile(
+    config: ClientConfig, dry_run: bool, force: bool, fence: Fence | None
+) -> StockRunResult:
     settings = get_settings()
     engine = get_engine()
     init_db(engine)
@@ -44,20 +47,24 @@ async def _reconcile(config: ClientConfig, dry_run: bool, force: bool) -> StockR
             reports_dir=settings.data_dir / "reports",
             dry_run=dry_run,
             force=force,
+            check=fence.check if fence is not None else no_check,
         )
         get_run_logger().info("Ecwid requests: %s", ecwid.stats.as_dict())
     return result
 
 
 @task(name="reconcile-stock", cache_policy=NO_CACHE)
-def reconcile_stock(config: ClientConfig, dry_run: bool, force: bool) -> StockRunResult:
+def reconcile_stock(
+    config: ClientConfig, dry_run: bool, force: bool, fence: Fence | None = None
+) -> StockRunResult:
     """Feed + whole catalogue + open orders -> plan -> guard -> deltas (not on a dry run or a
     refusal), all recorded in `stock_run`/`stock_push`; the report CSV under `reports/`.
+    `fence` (the client's writer lock) is checked before every delta is sent.
 
     A sync task owning its event loop: the flow stays a plain sync function (CLI, deployments),
     and the Ecwid client's concurrency lives entirely inside this one step."""
     logger = get_run_logger()
-    result = asyncio.run(_reconcile(config, dry_run, force))
+    result = asyncio.run(_reconcile(config, dry_run, force, fence))
     for problem in result.feed_problems:
         logger.warning("stock feed %s: %s", result.feed_origin, problem)
     for problem in result.ecwid_problems:

@@ -18,6 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from npf_ecwid.config import ClientConfig, get_client, load_clients
 from npf_ecwid.db import get_engine, init_db
 from npf_ecwid.ecwid.factory import open_ecwid
+from npf_ecwid.locks import Fence, no_check
 from npf_ecwid.settings import get_settings
 from npf_ecwid.tracking.ledger import recorder
 from npf_ecwid.tracking.plan import Plan
@@ -49,6 +50,8 @@ def plan_tracking(client: str, retry_failed: bool = False) -> tuple[ClientConfig
         logger.info("shipments file %s: %d new parcel(s)", report.name, report.added)
         for problem in report.problems:
             logger.warning("shipments file %s: %s", report.name, problem)
+    for note in source.waiting:
+        logger.info("shipments file %s", note)
     logger.info(
         "%d order(s) to push, %d up to date, %d held after failures, %d skipped",
         len(plan.pushes),
@@ -60,10 +63,13 @@ def plan_tracking(client: str, retry_failed: bool = False) -> tuple[ClientConfig
 
 
 @task(name="push-tracking-updates", cache_policy=NO_CACHE)
-def push_updates(config: ClientConfig, plan: Plan, dry_run: bool = False) -> PushRun:
+def push_updates(
+    config: ClientConfig, plan: Plan, dry_run: bool = False, fence: Fence | None = None
+) -> PushRun:
     """Read, decide and PUT each planned order concurrently (one event loop, bounded
     concurrency, within the token's rate limit), recording each outcome in the ledger as it
-    happens (not in a dry run). One task, not one per order: a task run costs 5-10 ms."""
+    happens (not in a dry run). One task, not one per order: a task run costs 5-10 ms.
+    `fence` (the client's writer lock) is checked before every PUT."""
     logger = get_run_logger()
     engine = get_engine()
 
@@ -79,6 +85,7 @@ def push_updates(config: ClientConfig, plan: Plan, dry_run: bool = False) -> Pus
                 record=None if dry_run else recorder(engine),
                 dry_run=dry_run,
                 on_outcome=log,
+                check=fence.check if fence is not None else no_check,
             )
             logger.info("Ecwid requests: %s", ecwid.stats.as_dict())
         return run

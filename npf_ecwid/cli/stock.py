@@ -28,5 +28,8 @@ def sync(
     if outcome["status"] == "skipped":
         typer.echo(f"stock sync {client}: stock = off, skipped")
         return
+    if outcome["status"] == "locked":  # another run is doing the work: not a failure
+        typer.echo(f"stock sync {client}: skipped, {outcome['message']}")
+        return
     typer.echo(outcome["message"])
     typer.echo(f"report: {outcome['csv']}")

@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from npf_ecwid.ecwid.batch import BatchRequest, BatchResponse
 from npf_ecwid.ecwid.errors import EcwidError, EcwidWriteUncertain
 from npf_ecwid.ecwid.models import UpdateResult
+from npf_ecwid.locks import WriteCheck, may_write, no_check
 from npf_ecwid.stock.batch import push_batches
 from npf_ecwid.stock.history import PushState, record_intents, record_outcomes
 
@@ -77,8 +78,13 @@ def _intent_rows(changes: pd.DataFrame) -> list[dict[str, object]]:
     return rows
 
 
-async def _one(ecwid: InventoryWriter, row: dict[str, object]) -> tuple[PushState, str | None]:
+async def _one(
+    ecwid: InventoryWriter, row: dict[str, object], check: WriteCheck
+) -> tuple[PushState, str | None]:
     product_id, combo, delta = row["product_id"], row["combination_id"], row["delta"]
+    refused = await may_write(check)
+    if refused:
+        return PushState.FAILED, refused
     try:
         if combo is None:
             await ecwid.adjust_product_inventory(product_id, delta)  # type: ignore[arg-type]
@@ -99,11 +105,14 @@ async def push_changes(
     client: str,
     changes: pd.DataFrame,
     batch_min: int | None = BATCH_MIN,
+    check: WriteCheck = no_check,
 ) -> PushOutcome:
     """Send each change's delta once; record intent before and outcome after each one.
 
     Outcomes are written as they arrive, so a kill mid-push leaves `intent` rows only for the
-    deltas whose answer never came. `batch_min=None` never batches.
+    deltas whose answer never came. `batch_min=None` never batches. `check` (the writer lock's
+    fencing check) runs before every request; a delta it holds back is recorded `failed` with a
+    reason starting `LOCK_LOST` (it was not sent).
     """
     rows = _intent_rows(changes)
     outcome = PushOutcome()
@@ -115,9 +124,9 @@ async def push_changes(
             row["batch_key"] = f"{run_id[:8]}-{index // BATCH_SIZE + 1}"
     ids = record_intents(engine, run_id, client, rows)
     if batched:
-        results = await push_batches(ecwid, engine, rows, ids, size=BATCH_SIZE)
+        results = await push_batches(ecwid, engine, rows, ids, size=BATCH_SIZE, check=check)
     else:
-        results = await _push_singly(ecwid, engine, rows, ids)
+        results = await _push_singly(ecwid, engine, rows, ids, check)
     for row, (state, error) in zip(rows, results, strict=True):
         outcome.states[str(row["sku"])] = state
         if error:
@@ -126,10 +135,14 @@ async def push_changes(
 
 
 async def _push_singly(
-    ecwid: InventoryWriter, engine: Engine, rows: Sequence[dict[str, object]], ids: Sequence[int]
+    ecwid: InventoryWriter,
+    engine: Engine,
+    rows: Sequence[dict[str, object]],
+    ids: Sequence[int],
+    check: WriteCheck,
 ) -> list[tuple[PushState, str | None]]:
     async def send(push_id: int, row: dict[str, object]) -> tuple[PushState, str | None]:
-        state, error = await _one(ecwid, row)
+        state, error = await _one(ecwid, row, check)
         # One small transaction per answer; run off the event loop so sends keep flowing.
         await asyncio.to_thread(record_outcomes, engine, [(push_id, state, error)])
         return state, error

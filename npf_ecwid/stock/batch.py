@@ -14,15 +14,20 @@ and a lost answer for one chunk leaves the others' outcomes known. Outcome per s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import Engine
 
 from npf_ecwid.ecwid.batch import BatchRequest, BatchResponse
 from npf_ecwid.ecwid.errors import EcwidError, EcwidWriteUncertain
+from npf_ecwid.locks import may_write
 from npf_ecwid.stock.history import PushState, record_outcomes
 
 Outcome = tuple[PushState, str | None]
+
+
+class _HeldBack(Exception):
+    """The fencing check refused the chunk: not sent, so failed (not uncertain)."""
 
 
 def inventory_path(product_id: int, combination_id: int | None) -> str:
@@ -62,17 +67,22 @@ async def push_batches(
     ids: Sequence[int],
     *,
     size: int,
+    check: Callable[[], None],
 ) -> list[Outcome]:
-    """Send `rows` (already recorded as intents `ids`) in chunks of `size`; record outcomes."""
+    """Send `rows` (already recorded as intents `ids`) in chunks of `size`; record outcomes.
+    `check` (the writer lock's fencing check) runs before each chunk's POST."""
     results: list[Outcome] = []
     for start in range(0, len(rows), size):
         chunk_ids = list(ids[start : start + size])
         requests = batch_requests(rows[start : start + size], chunk_ids)
+        refused = await may_write(check)
         try:
+            if refused:
+                raise _HeldBack(refused)
             answers = await ecwid.run_batch(requests)  # type: ignore[attr-defined]
         except EcwidWriteUncertain as error:
             outcomes: list[Outcome] = [(PushState.UNCERTAIN, str(error))] * len(requests)
-        except EcwidError as error:
+        except (EcwidError, _HeldBack) as error:
             outcomes = [(PushState.FAILED, str(error))] * len(requests)
         else:
             by_id = {answer.id: answer for answer in answers}

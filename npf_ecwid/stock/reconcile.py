@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 
 from npf_ecwid.config import ClientConfig, StockMode
 from npf_ecwid.ecwid.client import EcwidClient, OrderQuery
+from npf_ecwid.locks import NOT_SENT, WriteCheck, no_check
 from npf_ecwid.stock.apply import BATCH_MIN, PushOutcome, push_changes
 from npf_ecwid.stock.frames import catalogue_units, feed_frame
 from npf_ecwid.stock.guard import GuardVerdict, check_guard
@@ -130,9 +131,16 @@ async def push(
     client: str,
     plan: pd.DataFrame,
     batch_min: int | None = BATCH_MIN,
+    check: WriteCheck = no_check,
 ) -> PushOutcome:
     return await push_changes(
-        ecwid, engine, run_id=run_id, client=client, changes=changes(plan), batch_min=batch_min
+        ecwid,
+        engine,
+        run_id=run_id,
+        client=client,
+        changes=changes(plan),
+        batch_min=batch_min,
+        check=check,
     )
 
 
@@ -142,7 +150,8 @@ def now_utc() -> datetime:
 
 @dataclass
 class StockRunResult:
-    """What one run did; `status` is `done`, `dry_run`, `refused` or `incomplete`."""
+    """What one run did; `status` is `done`, `dry_run`, `refused`, `incomplete` or
+    `lock_lost` (another run took the client's writer lock over; deltas not sent)."""
 
     run_id: str
     client: str
@@ -155,6 +164,7 @@ class StockRunResult:
     earlier_unresolved: int
     csv_path: Path | None = None
     ecwid_problems: list[str] = field(default_factory=list)  # unreadable orders/products
+    lock_lost: int = 0
 
     def message(self) -> str:
         if self.status == "refused":
@@ -164,6 +174,11 @@ class StockRunResult:
                 f"stock sync for {self.client}: {self.totals.get('action_failed', 0)} failed and "
                 f"{self.totals.get('action_uncertain', 0)} uncertain deltas; a re-run re-reads "
                 "Ecwid and recomputes them"
+            )
+        if self.status == "lock_lost":
+            return (
+                f"stock sync for {self.client}: lost the writer lock to another run; "
+                f"{self.lock_lost} delta(s) not sent (that run recomputes them)"
             )
         pushed = self.totals.get("pushed_items", 0)
         would = self.totals.get("action_would_push", 0)
@@ -181,12 +196,16 @@ async def reconcile(
     force: bool = False,
     now: datetime | None = None,
     batch_min: int | None = BATCH_MIN,
+    check: WriteCheck = no_check,
 ) -> StockRunResult:
     """One full run (steps 1-4), recorded in `stock_run`; the report CSV goes to `reports_dir`.
 
     Never raises for a refusal or failed deltas: the result says so (callers turn it into a
-    failed run). A dry run writes nothing to Ecwid and no push rows.
+    failed run). A dry run writes nothing to Ecwid and no push rows. `check` is the writer
+    lock's fencing check (`npf_ecwid.locks.Fence.check`): run first (raising `LockLost` before
+    anything is recorded) and before every write; deltas it holds back make `lock_lost`.
     """
+    check()
     now = now or now_utc()
     run_id = start_run(engine, client.code, str(client.stock), dry_run=dry_run, forced=force)
     earlier = unresolved_pushes(engine, client.code)
@@ -195,6 +214,7 @@ async def reconcile(
     decision = decide(client, feed, side, now=now, force=force)
     outcome: PushOutcome | None = None
     held: str | None = None
+    lost = 0
     if not decision.verdict.allowed:
         held, status = "refused", "refused"
     elif dry_run:
@@ -210,9 +230,11 @@ async def reconcile(
             client=client.code,
             plan=decision.plan,
             batch_min=batch_min,
+            check=check,
         )
         bad = len(outcome.states) - sum(1 for s in outcome.states.values() if s == "applied")
-        status = "incomplete" if bad else "done"
+        lost = sum(1 for e in outcome.errors.values() if e.startswith(NOT_SENT))
+        status = "lock_lost" if lost else "incomplete" if bad else "done"
     report = report_frame(decision.plan, outcome, held=held)
     result = StockRunResult(
         run_id=run_id,
@@ -225,6 +247,7 @@ async def reconcile(
         feed_problems=feed.problems,
         earlier_unresolved=earlier,
         ecwid_problems=side.problems,
+        lock_lost=lost,
     )
     if reports_dir is not None:
         result.csv_path = write_csv(report, reports_dir, client.code, run_id, now)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from npf_ecwid.csv_cells import safe_frame
 from npf_ecwid.stock.apply import PushOutcome
 from npf_ecwid.stock.history import PushState
 from npf_ecwid.stock.plan import Action
@@ -69,8 +70,9 @@ def totals(report: pd.DataFrame) -> dict[str, int]:
 def write_csv(
     report: pd.DataFrame, reports_dir: Path, client: str, run_id: str, at: datetime
 ) -> Path:
-    """`reports/stock-<CLIENT>-<YYYYmmddTHHMMSSZ>-<run8>.csv`; returns the path."""
+    """`reports/stock-<CLIENT>-<YYYYmmddTHHMMSSZ>-<run8>.csv`; returns the path. Text cells
+    that a spreadsheet would run as a formula are neutralised (`npf_ecwid.csv_cells`)."""
     reports_dir.mkdir(parents=True, exist_ok=True)
     path = reports_dir / f"stock-{client}-{at:%Y%m%dT%H%M%SZ}-{run_id[:8]}.csv"
-    report.to_csv(path, index=False)
+    safe_frame(report).to_csv(path, index=False)
     return path

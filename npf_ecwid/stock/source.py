@@ -7,6 +7,10 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+# No real stock figure comes near this; a bigger one is a corrupt value (10^23 was seen), never
+# a quantity to push. Also keeps figures inside Ecwid's and the databases' integer range.
+MAX_UNITS = 10**9 - 1
+
 
 class StockLevel(BaseModel):
     """One SKU's stock as the warehouse reports it. `updated_at` is aware UTC.
@@ -18,8 +22,8 @@ class StockLevel(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     sku: str = Field(min_length=1)
-    on_hand: int
-    available: int | None = None
+    on_hand: int = Field(ge=-MAX_UNITS, le=MAX_UNITS)
+    available: int | None = Field(default=None, ge=-MAX_UNITS, le=MAX_UNITS)
     updated_at: datetime | None = None
 
     @field_validator("sku")

@@ -9,7 +9,9 @@ Exactly-once, as Ecwid's write log sees it, rests on three things:
    timeout, dropped connection) the order is read back and the PUT is sent again only if our
    numbers are not there (`put_checked`), so a lost answer never becomes a second write.
 Two runs for one client at the same moment could both PUT; the flow holds the client's lane
-(`flows.lanes.client_lane`, a Prefect global concurrency limit of 1) so they never overlap.
+(`flows.lanes.client_lane`, a Prefect global concurrency limit of 1) and, because a lane can be
+bypassed, the client's writer lock in the database (`npf_ecwid.locks`), whose fencing check runs
+before every PUT (`check`): a run that lost the lock stops, sending nothing more.
 
 Reads are batched (`GET /orders?ids=`, up to 100 per request), so pushing N orders costs about
 N PUTs + N/100 reads, and all of it goes through the client's per-token rate limiter.
@@ -32,6 +34,7 @@ from npf_ecwid.ecwid.errors import (
     EcwidWriteUncertain,
 )
 from npf_ecwid.ecwid.models import Order, OrderUpdate
+from npf_ecwid.locks import WriteCheck, may_write, no_check
 from npf_ecwid.tracking.decide import AlreadyShipped, Decision, Put, Refuse, decide
 from npf_ecwid.tracking.plan import PlannedPush, PushStatus
 
@@ -104,12 +107,22 @@ PUT_ATTEMPTS = 4
 RECHECK_DELAY_S = 0.5
 
 
-async def put_checked(ecwid: EcwidAPI, push: PlannedPush, update: OrderUpdate) -> Decision:
+class WriterLockLost(Exception):
+    """The fencing check refused a PUT: another run holds the client's writer lock now."""
+
+
+async def put_checked(
+    ecwid: EcwidAPI, push: PlannedPush, update: OrderUpdate, check: WriteCheck = no_check
+) -> Decision:
     """Send `update` until Ecwid confirms it, re-reading the order after every uncertain
     answer. Returns `Put` when our PUT was answered, `AlreadyShipped` when the read-back shows
     an unanswered PUT landed (ours: it counts as pushed), `Refuse` when the order changed
-    meanwhile (e.g. cancelled). Raises `EcwidWriteUncertain` after `PUT_ATTEMPTS`."""
+    meanwhile (e.g. cancelled). Raises `EcwidWriteUncertain` after `PUT_ATTEMPTS`, and
+    `WriterLockLost` (nothing sent) when `check` (the writer lock's fence) refuses a PUT."""
     for attempt in range(1, PUT_ATTEMPTS + 1):
+        refused = await may_write(check)
+        if refused:
+            raise WriterLockLost(refused)
         try:
             await ecwid.update_order(push.ecwid_order_id, update, blind_retry=False)
             return Put(update)
@@ -132,11 +145,14 @@ async def apply_plan(
     dry_run: bool = False,
     concurrency: int = 32,
     on_outcome: Callable[[PushOutcome], None] | None = None,
+    check: WriteCheck = no_check,
 ) -> PushRun:
     """Push every planned order once; never raises for one order's problem.
 
     `record` stores each attempt's outcome (the ledger) and is not called in a dry run, which
     reads Ecwid but sends no write. `on_outcome` sees each outcome as it happens (log lines).
+    `check` runs before every PUT; when it refuses (lost writer lock) the run stops like on a
+    refused token: `fatal` set, the rest `not_attempted` (left for the lock's holder).
     """
     run = PushRun()
     try:
@@ -168,7 +184,7 @@ async def apply_plan(
                     if dry_run:
                         finish(push, WOULD_PUSH, None, body)
                         return
-                    sent = await put_checked(ecwid, push, decision.update)
+                    sent = await put_checked(ecwid, push, decision.update, check)
                     if isinstance(sent, Refuse):
                         status, reason = PushStatus.FAILED, sent.reason
                     else:
@@ -180,6 +196,10 @@ async def apply_plan(
                     status, reason = PushStatus.FAILED, decision.reason
             except EcwidAuthError as error:
                 run.fatal = f"Ecwid refused the token: {error}"
+                finish(push, NOT_ATTEMPTED, run.fatal)
+                return
+            except WriterLockLost as error:
+                run.fatal = run.fatal or str(error)
                 finish(push, NOT_ATTEMPTED, run.fatal)
                 return
             except EcwidNotFound:

@@ -20,6 +20,7 @@ class PushReport:
     dry_run: bool
     counts: dict[str, int] = field(default_factory=dict)
     rows: list[dict[str, str]] = field(default_factory=list)
+    locked: str | None = None  # set when another run held the client's writer lock: did nothing
 
 
 def outcome_line(outcome: PushOutcome) -> str:

@@ -13,8 +13,11 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from npf_ecwid.db import dialect_insert
 from npf_ecwid.tracking.plan import SHIPMENT_COLUMNS
-from npf_ecwid.warehouse.tables import NpfOrder, NpfShipment
+from npf_ecwid.warehouse.tables import PARCEL_COLUMNS, NpfOrder, NpfShipment
+
+SHIPMENTS = NpfShipment.__table__  # type: ignore[attr-defined]
 
 
 class ShipmentSource(Protocol):
@@ -51,19 +54,17 @@ def known_order_ids(engine: Engine, client: str) -> set[str]:
 
 def add_shipments(engine: Engine, rows: Iterable[NpfShipment]) -> int:
     """Insert parcels not already recorded (same client, order and tracking number); returns
-    how many were new. Idempotent, so a file dropped twice adds nothing the second time."""
+    how many were new. Idempotent, also against concurrent inserts of the same parcel (the
+    table's unique parcel key + `ON CONFLICT DO NOTHING`), so a file dropped twice, or read by
+    two runs at once, adds nothing the second time."""
     added = 0
-    with Session(engine) as session, session.begin():
+    with engine.begin() as connection:
+        statement = (
+            dialect_insert(connection, SHIPMENTS)
+            .on_conflict_do_nothing(index_elements=list(PARCEL_COLUMNS))
+            .returning(SHIPMENTS.c.id)  # a row back = inserted (rowcount is -1 on psycopg)
+        )
         for row in rows:
-            exists = session.execute(
-                select(NpfShipment.id).where(
-                    NpfShipment.client == row.client,
-                    NpfShipment.ecwid_order_id == row.ecwid_order_id,
-                    NpfShipment.tracking_number == row.tracking_number,
-                )
-            ).first()
-            if exists is None:
-                session.add(row)
-                session.flush()
-                added += 1
+            values = row.model_dump(exclude={"id"})
+            added += connection.execute(statement, values).first() is not None
     return added

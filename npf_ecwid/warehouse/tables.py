@@ -11,7 +11,8 @@ Interface tables (contract in DESIGN.md; change only on purpose):
   Money is integer cents in the store's `currency`.
 - `npf_order_line`: (`client`, `ecwid_order_id`, `line_no`), one row per order item; replaced
   as a whole when the order's lines change.
-- `npf_shipment`: written by the WMS, read by the tracking push.
+- `npf_shipment`: written by the WMS, read by the tracking push; one row per parcel, unique on
+  (`client`, `ecwid_order_id`, `tracking_number`) (`upgrade` adds the key to older databases).
 - `npf_stock`: written by the WMS, read by the stock reconciliation.
 
 State tables (the integration's own): `orders_watermark` (per-client incremental pull
@@ -25,10 +26,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Connection, Index, Text, inspect, text
 from sqlmodel import Field, SQLModel
 
-from npf_ecwid.db import UTCDateTime
+from npf_ecwid.db import UTCDateTime, add_missing_columns
 
 
 def _ts(*, nullable: bool = True, index: bool = False) -> Any:
@@ -96,9 +97,20 @@ class NpfOrderLine(SQLModel, table=True):
     is_shipping_required: bool = True
 
 
+PARCEL_KEY = "uq_npf_shipment_parcel"
+PARCEL_COLUMNS = ("client", "ecwid_order_id", "tracking_number")
+
+
 class NpfShipment(SQLModel, table=True):
+    """One parcel, unique on (`client`, `ecwid_order_id`, `tracking_number`): the same parcel
+    recorded twice (a file re-read, concurrent inserts) is one row. WMS inserts should use
+    `ON CONFLICT DO NOTHING` (PostgreSQL) / `INSERT OR IGNORE` (SQLite)."""
+
     __tablename__ = "npf_shipment"
-    __table_args__ = (Index("ix_npf_shipment_order", "client", "ecwid_order_id"),)
+    __table_args__ = (
+        Index("ix_npf_shipment_order", "client", "ecwid_order_id"),
+        Index(PARCEL_KEY, *PARCEL_COLUMNS, unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     client: str = Field(max_length=40)
@@ -156,3 +168,32 @@ class OrdersFileLedger(SQLModel, table=True):
     revision: int = 1
     file_name: str
     written_at: datetime | None = _ts(nullable=False)
+
+
+def upgrade(connection: Connection) -> list[str]:
+    """Bring a database made before a change to these tables up to date (idempotent; run by
+    `init_db` in its schema transaction). Returns what it did, for the log.
+
+    - `npf_order.cancel_reason` (issue #15: "deleted in Ecwid"), nullable.
+    - `npf_shipment` parcel key (issue #18): duplicate parcels (same client, order and tracking
+      number; left by concurrent inserts before the key existed) are removed first, keeping
+      the earliest row (lowest `id`). Nothing is lost: the push uses the set of numbers.
+    """
+    done = add_missing_columns(connection, [("npf_order", "cancel_reason", "VARCHAR(200)")])
+    if PARCEL_KEY in {index["name"] for index in inspect(connection).get_indexes("npf_shipment")}:
+        return done
+    columns = ", ".join(PARCEL_COLUMNS)
+    removed = connection.execute(
+        text(
+            f"DELETE FROM npf_shipment WHERE id NOT IN "  # noqa: S608 (constants only)
+            f"(SELECT MIN(id) FROM npf_shipment GROUP BY {columns})"
+        )
+    ).rowcount
+    connection.execute(
+        text(f"CREATE UNIQUE INDEX IF NOT EXISTS {PARCEL_KEY} ON npf_shipment ({columns})")
+    )
+    done.append(
+        f"npf_shipment: added unique key ({columns}); removed {removed} duplicate parcel row(s), "
+        "kept the earliest of each"
+    )
+    return done

@@ -81,11 +81,19 @@ class StockEnv:
         return {k: v for k, v in self.store.stock_by_sku().items() if v is not None}
 
 
-def make_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, url: str, store, sandbox):
+def make_env(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    mode: str,
+    url: str,
+    store,
+    sandbox,
+    db_url: str | None = None,
+):
     clients = tmp_path / "clients.toml"
     clients.write_text(CLIENTS_TOML.format(mode=mode), encoding="utf-8")
     data_dir = tmp_path / "data"
-    db_url = f"sqlite:///{tmp_path / 'npf.db'}"
+    db_url = db_url or f"sqlite:///{tmp_path / 'npf.db'}"
     for name, value in {
         "NPF_CLIENTS": str(clients),
         "NPF_DATA_DIR": str(data_dir),

@@ -56,9 +56,9 @@ def write_csv(folder: Path, name: str, text: str, mtime: datetime) -> Path:
     return path
 
 
-def test_file_source_takes_newest_csv_and_reports_bad_rows(tmp_path: Path) -> None:
+def test_file_source_takes_newest_clean_csv_and_quarantines_bad_ones(tmp_path: Path) -> None:
     inbox = stock_inbox(tmp_path, "ACME")
-    write_csv(inbox, "old.csv", "sku,on_hand,available\nA,1,1\n", T0 - timedelta(days=1))
+    write_csv(inbox, "old.csv", "sku,on_hand,available\nA,1,1\nB,2,\n", T0 - timedelta(days=1))
     write_csv(
         inbox,
         "new.csv",
@@ -73,13 +73,19 @@ def test_file_source_takes_newest_csv_and_reports_bad_rows(tmp_path: Path) -> No
     )
     feed = FileStockSource(tmp_path).read_stock("ACME")
     by_sku = {level.sku: level for level in feed.levels}
-    assert set(by_sku) == {"A", "B"}
-    assert by_sku["A"].updated_at == datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
-    assert by_sku["B"].updated_at == T0 and by_sku["B"].available is None  # file time
-    assert len(feed.problems) == 4
-    assert any("line 4" in p and "sku" in p for p in feed.problems)
-    assert any("line 5" in p and "on_hand" in p for p in feed.problems)
-    assert sum("'D' appears 2 times" in p for p in feed.problems) == 2
+    assert feed.origin.endswith("old.csv")  # a file with bad rows is not used at all
+    assert {sku: level.on_hand for sku, level in by_sku.items()} == {"A": 1, "B": 2}
+    assert by_sku["B"].updated_at == T0 - timedelta(days=1)  # file time
+    assert by_sku["B"].available is None
+    assert len(feed.problems) == 1 and feed.problems[0].startswith("new.csv not used")
+    reasons = (inbox / "failed" / "new.csv.reasons.txt").read_text().splitlines()
+    assert len(reasons) == 3
+    assert "line 4" in reasons[0] and "sku" in reasons[0]
+    assert "line 5" in reasons[1] and "on_hand" in reasons[1]
+    assert reasons[2] == "new.csv lines 6, 7: the same SKU 2 times"
+    assert not (inbox / "new.csv").exists()
+    again = FileStockSource(tmp_path).read_stock("ACME")
+    assert again.origin.endswith("old.csv") and again.problems == []
 
 
 def test_file_source_missing_inbox_or_header(tmp_path: Path, engine) -> None:
@@ -89,6 +95,7 @@ def test_file_source_missing_inbox_or_header(tmp_path: Path, engine) -> None:
     assert isinstance(open_stock_source("ACME", tmp_path, engine), FileStockSource)
     feed = FileStockSource(tmp_path).read_stock("ACME")
     assert not feed.levels and "header lacks sku, on_hand, available" in feed.problems[0]
+    assert "no usable stock CSV" in feed.problems[-1]
 
 
 def test_handoffs_and_push_history(engine) -> None:

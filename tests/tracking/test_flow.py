@@ -107,3 +107,23 @@ def test_cli_unknown_client_is_one_line_and_non_zero(prefect_server, tracking_en
     assert result.stderr.splitlines() == [
         f"tracking push NOPE failed: client NOPE: not in {tracking_env.clients_file} (known: ACME)"
     ]
+
+
+def test_a_run_that_finds_the_writer_lock_held_sends_nothing(prefect_server, tracking_env) -> None:
+    """The lane bypassed (another Prefect home, a lost lease): the database lock still keeps a
+    second run from pushing; it ends at once, Completed, naming the holder."""
+    from npf_ecwid.locks import client_lock
+
+    env = tracking_env
+    [order_id] = env.new_orders(1)
+    env.ship(order_id, "L1")
+    with client_lock(env.engine, "ACME", "other-host:4242:abc"):
+        report = push_tracking("ACME")
+        result = cli(env)
+    assert report.locked and "another run holds the lock (owner other-host:4242:abc" in (
+        report.locked
+    )
+    assert result.returncode == 0, result.stderr
+    assert "skipped, client ACME: another run holds the lock" in result.stdout
+    assert env.puts() == [] and load_ledger(env.engine, "ACME") == []
+    assert push_tracking("ACME").counts["pushed"] == 1  # released: the next run pushes

@@ -163,3 +163,30 @@ async def test_unknown_orders_are_skipped_not_pushed(tracking_env) -> None:
     plan, run = await push(env)
     assert run.outcomes == [] and [s.ecwid_order_id for s in plan.skipped] == [stranger]
     assert env.store.write_log == []
+
+
+async def test_a_run_whose_writer_lock_was_taken_over_sends_no_put(tracking_env) -> None:
+    """Fenced before every PUT: the old holder (stalled past its expiry) stops; the new one
+    pushes every order once."""
+    from datetime import UTC, datetime, timedelta
+
+    from npf_ecwid.locks import client_lock
+
+    env = tracking_env
+    for n, order_id in enumerate(env.new_orders(3)):
+        env.ship(order_id, f"F{n}")
+    clock = [datetime.now(UTC)]
+    config = env.client()
+    plan = prepare_plan(env.engine, config, FileShipmentSource(env.engine, inbox_dir(env.data_dir)))
+    with client_lock(env.engine, "ACME", "stalled", clock=lambda: clock[0]) as old:
+        clock[0] += timedelta(hours=1)
+        with client_lock(env.engine, "ACME", "next", clock=lambda: clock[0]):
+            async with open_ecwid(config, env.settings()) as ecwid:
+                run = await apply_plan(
+                    ecwid, plan.pushes, record=recorder(env.engine), check=old.check
+                )
+    assert run.fatal and "lost the writer lock" in run.fatal
+    assert set(statuses(run).values()) == {"not_attempted"} and env.puts() == []
+    assert load_ledger(env.engine, "ACME") == []
+    _, again = await push(env)
+    assert set(statuses(again).values()) == {"pushed"} and len(env.puts()) == 3

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,11 +40,15 @@ def test_sql_source_reads_one_clients_parcels_in_row_order(engine) -> None:
     assert known_order_ids(engine, "ACME") == set()
 
 
-def drop(data_dir: Path, name: str, body: str) -> Path:
+def drop(data_dir: Path, name: str, body: str | bytes, *, age: float = 60.0) -> Path:
+    """Write a file into the shipments inbox, `age` seconds old (the drop protocol waits for
+    files younger than `MIN_AGE`: they may still be being written)."""
     inbox = inbox_dir(data_dir)
-    inbox.mkdir(parents=True, exist_ok=True)
     path = inbox / name
-    path.write_text(body, encoding="utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(body if isinstance(body, bytes) else body.encode())
+    stamp = time.time() - age
+    os.utime(path, (stamp, stamp))
     return path
 
 
@@ -75,11 +81,14 @@ def test_file_drop_adds_good_rows_moves_files_and_explains_bad_rows(engine, tmp_
     reasons = (inbox / "failed" / "b.csv.reasons.txt").read_text().splitlines()
     assert reasons == [
         "row 3: empty ecwid_order_id",
-        "row 4: unknown client 'NOPE'",
-        "row 5: tracking_url 'ftp://x' is not an http(s) URL",
-        "row 6: shipped_at 'yesterday' is not ISO 8601",
+        "row 4: client not in the clients file",
+        "row 5: tracking_url is not an http(s) URL",
+        "row 6: shipped_at is not ISO 8601",
     ]
-    assert "missing column(s)" in (inbox / "failed" / "c.csv.reasons.txt").read_text()
+    assert (
+        "header lacks column(s) client, ecwid_order_id, tracking_number"
+        in (inbox / "failed" / "c.csv.reasons.txt").read_text()
+    )
     naive = frame.set_index("tracking_number").loc["B1", "shipped_at"]
     assert naive == datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
@@ -102,15 +111,14 @@ def test_no_inbox_folder_reads_the_table(engine, tmp_path) -> None:
 
 def test_a_clients_own_folder_needs_no_client_column(engine, tmp_path) -> None:
     inbox = inbox_dir(tmp_path)
-    (inbox / "ACME").mkdir(parents=True)
-    (inbox / "ACME" / "s.csv").write_text(
-        "ecwid_order_id,tracking_number\nACME-1,A1\n", encoding="utf-8"
-    )
-    (inbox / "ACME" / "t.csv").write_text(
-        "client,ecwid_order_id,tracking_number\nOTHER,O-1,Z1\nACME,ACME-2,A2\n", encoding="utf-8"
+    drop(tmp_path, "ACME/s.csv", "ecwid_order_id,tracking_number\nACME-1,A1\n")
+    drop(
+        tmp_path,
+        "ACME/t.csv",
+        "client,ecwid_order_id,tracking_number\nOTHER,O-1,Z1\nACME,ACME-2,A2\n",
     )
     frame = FileShipmentSource(engine, inbox).shipments("ACME")
     assert sorted(frame["tracking_number"]) == ["A1", "A2"]
     reasons = (inbox / "ACME" / "failed" / "t.csv.reasons.txt").read_text()
-    assert reasons == "row 2: client 'OTHER' in ACME's folder\n"
+    assert reasons == "row 2: client is not ACME (this is ACME's folder)\n"
     assert FileShipmentSource(engine, inbox).shipments("OTHER").empty
