@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import resource
 from dataclasses import dataclass
 from typing import Any
@@ -31,25 +32,32 @@ from npf_ecwid.logfilter import limit_repeats
 
 log = logging.getLogger(__name__)
 
-FD_RESERVE = 64  # descriptors kept for the database, log files, outbound HTTP (Prefect)
+FD_RESERVE = 16  # descriptors kept for the database, log files, outbound HTTP (Prefect)
 
 
 @dataclass(frozen=True)
 class Limits:
-    head_timeout: float = 5.0
-    body_timeout: float = 5.0
+    head_timeout: float = 5.0  # the body deadline is the app's (create_app's body_timeout)
     keep_alive: int = 5
-    max_connections: int = 0  # 0: from RLIMIT_NOFILE (soft) minus FD_RESERVE, at most 4096
+    max_connections: int = 0  # 0: what the open-file limit leaves (`connection_budget`)
     max_head_bytes: int = 16_384
-    backlog: int = 512
+    backlog: int = 32
 
     def connection_budget(self) -> int:
+        """Connections the descriptor limit allows, call once the app is built: the soft
+        RLIMIT_NOFILE minus descriptors open now, minus FD_RESERVE, minus 4 x backlog because
+        asyncio accepts up to `backlog` sockets per loop pass before an evicted connection's
+        descriptor is actually freed (a pass or two later). At most 4096, at least 8."""
         if self.max_connections > 0:
             return self.max_connections
         soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
         if soft == resource.RLIM_INFINITY:
             return 4096
-        return max(16, min(4096, soft - FD_RESERVE))
+        try:
+            open_now = len(os.listdir("/proc/self/fd"))
+        except OSError:  # no /proc (macOS): assume a typical start-up count
+            open_now = 64
+        return max(8, min(4096, soft - open_now - FD_RESERVE - 4 * self.backlog))
 
 
 class GuardedH11Protocol(H11Protocol):
@@ -128,7 +136,15 @@ def server_config(
         (GuardedH11Protocol,),
         {"head_timeout": limits.head_timeout, "max_connections": budget},
     )
-    limit_repeats(["asyncio", "uvicorn.error", __name__, "npf_ecwid.shipping.body_guard"])
+    limit_repeats(
+        [
+            "asyncio",
+            "uvicorn.error",
+            __name__,
+            "npf_ecwid.shipping.body_guard",
+            "npf_ecwid.shipping.service",
+        ]
+    )
     return uvicorn.Config(
         app,
         host=host,
