@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import threading
+import time
 from typing import Any
 
 import httpx
@@ -269,3 +272,32 @@ async def test_a_cart_over_the_line_cap_is_a_422(
     assert "cart.items: List should have at most 1000 items" in response.json()["message"]
     seed["cart"]["items"] = [line] * MAX_CART_LINES
     assert (await post(client, seed)).status_code == 200
+
+
+async def test_webhooks_and_healthz_answer_while_a_quote_runs(
+    demo_cards: dict[int, Any], seed: dict[str, Any]
+) -> None:
+    """A quote holds its thread (here: a rate-card lookup that waits for the test to let it
+    go); the event loop stays free, so webhooks and /healthz answer meanwhile. When quotes ran
+    on the loop, the webhook waited for the whole quote (here the 10 s gate)."""
+    entered, release = threading.Event(), threading.Event()
+
+    def held_cards() -> dict[int, Any]:
+        entered.set()
+        release.wait(10)
+        return demo_cards
+
+    app = create_app(held_cards, rate_keys=static_keys(KEYS))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://shipping") as http:
+        started = time.monotonic()
+        quoting = asyncio.create_task(post(http, seed))
+        await asyncio.to_thread(entered.wait, 10)  # the quote is in its lookup
+        webhook = await http.post("/webhooks/ecwid", content=b"{}")
+        health = await http.get("/healthz")
+        waited = time.monotonic() - started
+        release.set()
+        quoted = await quoting
+    assert webhook.status_code == 503 and health.status_code == 200  # answered, not queued
+    assert waited < 2, f"the webhook waited {waited:.1f} s behind a quote"
+    assert quoted.status_code == 200 and quoted.json()["shippingOptions"]

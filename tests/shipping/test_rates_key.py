@@ -28,7 +28,7 @@ from npf_ecwid.shipping.rates_keys import STORAGE_KEY, db_keys
 from npf_ecwid.shipping.server import sample_request
 from npf_ecwid.shipping.service import static_cards
 
-TOKEN = "secret_rateskey_1003"  # noqa: S105 - a sandbox token
+TOKEN = "secret_rateskey_1003"
 CARDS = load_rate_cards(DEMO_RATES)
 FORBIDDEN = {
     "error": "forbidden",
