@@ -10,7 +10,6 @@ import asyncio
 import copy
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +19,21 @@ from typer.testing import CliRunner
 
 from npf_ecwid.cli import app as cli
 from npf_ecwid.db import get_engine
-from npf_ecwid.sandbox import Sandbox, create_app, generate_store, serve_in_thread
-from npf_ecwid.sandbox.oauth import OAuthApp, add_oauth_routes
+from npf_ecwid.sandbox import Sandbox
+from npf_ecwid.sandbox.oauth import OAuthApp
 from npf_ecwid.shipping.app import create_app as create_rates_app
 from npf_ecwid.shipping.ratecard import DEMO_RATES, load_rate_cards
 from npf_ecwid.shipping.rates_keys import STORAGE_KEY, db_keys
 from npf_ecwid.shipping.server import sample_request
 from npf_ecwid.shipping.service import static_cards
+from tests.deployments import test_onboarding as onboarding
 
-TOKEN = "secret_rateskey_1003"
+# The onboarding tests' fixtures: a module-wide sandbox (stores 1003, 2002; token GOOD for
+# 1003) and `served`, that sandbox over HTTP with OAuth, settings and the clients file in tmp.
+sandbox = onboarding.sandbox
+served = onboarding.served
+GOOD = onboarding.GOOD
+
 CARDS = load_rate_cards(DEMO_RATES)
 FORBIDDEN = {
     "error": "forbidden",
@@ -37,23 +42,18 @@ FORBIDDEN = {
 
 
 @pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Sandbox, OAuthApp]]:
-    """A sandbox over HTTP with OAuth; settings, clients file and database in tmp."""
-    sandbox = Sandbox([generate_store(1003, orders=1), generate_store(2002, orders=1)])
-    sandbox.add_token(TOKEN, 1003)
-    oauth = OAuthApp(sandbox)
-    with serve_in_thread(add_oauth_routes(create_app(sandbox), oauth)) as api_url:
-        monkeypatch.chdir(tmp_path)
-        monkeypatch.setenv("ECWID_API_URL", api_url)
-        monkeypatch.setenv("ECWID_OAUTH_URL", api_url.removesuffix("/v3") + "/oauth")
-        monkeypatch.setenv("ECWID_APP_CLIENT_ID", oauth.client_id)
-        monkeypatch.setenv("ECWID_APP_CLIENT_SECRET", oauth.client_secret)
-        monkeypatch.setenv("NPF_CLIENTS", str(tmp_path / "clients.toml"))
-        monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'npf.db'}")
-        monkeypatch.setenv("ACME_ECWID_TOKEN", TOKEN)
-        monkeypatch.setenv("BETA_ECWID_TOKEN", "")
-        monkeypatch.delenv("BETA_ECWID_TOKEN")
-        yield sandbox, oauth
+def world(
+    served: tuple[OAuthApp, Path], sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Sandbox, OAuthApp]:
+    """The onboarding tests' sandbox over HTTP with OAuth (settings, clients file in tmp), plus
+    a database in tmp and ACME's token in the environment. Stores 1003 and 2002 start with no
+    app storage."""
+    oauth, clients_file = served
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{clients_file.parent / 'npf.db'}")
+    monkeypatch.setenv("ACME_ECWID_TOKEN", GOOD)
+    for store in (1003, 2002):
+        sandbox.store(store).app_storage.clear()
+    return sandbox, oauth
 
 
 def ecwid_request(sandbox: Sandbox, store_id: int) -> bytes:
