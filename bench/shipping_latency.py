@@ -51,9 +51,11 @@ def bare_app() -> FastAPI:
 def rates_app() -> FastAPI:
     from npf_ecwid.shipping.app import create_app
     from npf_ecwid.shipping.ratecard import DEMO_RATES
+    from npf_ecwid.shipping.rates_keys import static_keys
+    from npf_ecwid.shipping.server import SAMPLE_KEY
     from npf_ecwid.shipping.service import file_cards
 
-    return create_app(file_cards(DEMO_RATES))
+    return create_app(file_cards(DEMO_RATES), rate_keys=static_keys({1003: SAMPLE_KEY}))
 
 
 def serve(kind: str, port: int) -> None:
@@ -215,7 +217,9 @@ def main() -> None:
         serve(args.serve, args.port)
         return
 
-    body = (ROOT / "npf_ecwid/shipping/sample_request.json").read_bytes()
+    from npf_ecwid.shipping.server import SAMPLE_KEY, sample_request
+
+    body = sample_request(SAMPLE_KEY)
     print(
         f"load: {args.rate:.0f} req/s for {args.seconds:.0f} s, {args.connections} connections;"
         f" throughput: {args.connections} connections back to back for {args.seconds:.0f} s;"

@@ -48,6 +48,7 @@ TABLE_MODULES: list[str] = [
     "npf_ecwid.stock.history",
     "npf_ecwid.orders.deletion_tables",
     "npf_ecwid.locks",
+    "npf_ecwid.shipping.rates_keys",
 ]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000

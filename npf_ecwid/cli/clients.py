@@ -1,4 +1,4 @@
-"""`npf-ecwid clients list|add|check`: onboarding and checking client stores."""
+"""`npf-ecwid clients list|add|check|rates-key`: onboarding and checking client stores."""
 
 from __future__ import annotations
 
@@ -13,10 +13,14 @@ from npf_ecwid.config import ClientConfig, ConfigError, get_client, load_clients
 from npf_ecwid.onboarding.check import CheckResult, check_client
 from npf_ecwid.onboarding.clients_file import add_client
 from npf_ecwid.onboarding.oauth import OAuthError, exchange_code
+from npf_ecwid.onboarding.rates_key import RatesKeyError, issue_rates_key
 from npf_ecwid.onboarding.tokens import default_token_var, save_token_to_env
 from npf_ecwid.settings import get_settings
 
-app = typer.Typer(help="Client stores: list, add (onboard), check access.", no_args_is_help=True)
+app = typer.Typer(
+    help="Client stores: list, add (onboard), check access, issue rates keys.",
+    no_args_is_help=True,
+)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -82,7 +86,8 @@ def add(
     interval: int = typer.Option(5, help="Minutes between order pulls and tracking pushes."),
     replace: bool = typer.Option(False, help="Overwrite an existing client table."),
 ) -> None:
-    """Add a client: its table goes to the clients file, its token to .env or a Secret block.
+    """Add a client: its table goes to the clients file, its token to .env or a Secret block,
+    and a new rates key to the store's Ecwid app storage (hash in the database).
 
     The token is read from `--oauth-code` (exchanged with the app's ECWID_APP_CLIENT_ID/SECRET),
     or from the `--token-env` variable if already set, or from a hidden prompt.
@@ -123,7 +128,44 @@ def add(
     except (ConfigError, OAuthError, ValueError) as error:
         raise _fail(str(error)) from None
     typer.echo(f"added {code} (store {store_id}, token {config.token}) to {settings.clients_file}")
+    _issue_keys([config])
     typer.echo(f"next: npf-ecwid clients check {code}")
+
+
+def _issue_keys(clients: list[ClientConfig]) -> None:
+    """Issue a rates key per client; one line each; exit 1 after all if any failed."""
+    from npf_ecwid.db import get_engine, init_db
+
+    settings = get_settings()
+    engine = get_engine(settings.effective_database_url)
+    init_db(engine)
+    failed = 0
+    for client in clients:
+        try:
+            asyncio.run(issue_rates_key(client, settings, engine, load_secret=_load_secret))
+        except (RatesKeyError, ConfigError) as error:
+            failed += 1
+            typer.echo(f"error: {error}; run: npf-ecwid clients rates-key {client.code}", err=True)
+            continue
+        typer.echo(f"{client.code}: rates key issued (store {client.store_id} app storage)")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("rates-key")
+def rates_key(
+    code: str | None = typer.Argument(None, help="One client; all when omitted."),
+) -> None:
+    """Issue a new rates key: into the store's Ecwid app storage (sent back to us in every
+    shipping request) and its hash into the database. Replaces the old key at once; run for
+    clients added before keys existed, or to rotate. Needs the token scope update_store_profile.
+    """
+    path = get_settings().clients_file
+    try:
+        clients = [get_client(path, code)] if code else list(load_clients(path).values())
+    except ConfigError as error:
+        raise _fail(str(error)) from None
+    _issue_keys(clients)
 
 
 def _save_token(config: ClientConfig, token: SecretStr) -> None:

@@ -22,13 +22,19 @@ def serve(
         float, typer.Option(help="Seconds a burst of webhooks for one client waits.")
     ] = 2.0,
 ) -> None:
-    """Serve POST /shipping/rates and POST /webhooks/ecwid with uvicorn."""
+    """Serve POST /shipping/rates and POST /webhooks/ecwid with uvicorn.
+
+    Connection limits (see npf_ecwid/shipping/serving.py): request head and body each within
+    5 s, keep-alive 5 s, connections capped below the open-file limit (longest-idle closed
+    first), bodies capped per path (413 before reading on Content-Length).
+    """
     import uvicorn
 
     from deployments.trigger import PrefectOrderSyncTrigger
     from npf_ecwid.config import ConfigError
     from npf_ecwid.shipping.ratecard import RateCardError
     from npf_ecwid.shipping.server import build_app
+    from npf_ecwid.shipping.serving import server_config
 
     try:
         if rates is not None and not rates.exists():
@@ -39,7 +45,7 @@ def serve(
     except (ConfigError, RateCardError) as error:
         typer.echo(f"shipping serve: {error}", err=True)
         raise typer.Exit(1) from None
-    uvicorn.run(web_app, host=host, port=port, log_level="info")
+    uvicorn.Server(server_config(web_app, host=host, port=port)).run()
 
 
 @app.command()

@@ -92,6 +92,10 @@ def _seg(value: str | int) -> str:
     return quote(str(value), safe="")
 
 
+class _StorageWrite(BaseModel):
+    success: bool
+
+
 class EcwidClient(EcwidSession):
     """One store's Ecwid API. Safe for many concurrent calls on one event loop.
 
@@ -109,6 +113,16 @@ class EcwidClient(EcwidSession):
         what = "token info"
         response = await self.call("GET", "/application/token", what=what)
         return parse(TokenInfo, response, what)
+
+    async def set_app_storage(self, key: str, value: str) -> None:
+        """Write one value of the app's storage for this store: `POST /storage/{key}`, which
+        overwrites an existing key (docs/ecwid/api-reference/rest-api/application/
+        add-app-storage-data.md; scope `update_store_profile`). Absolute, so retried freely.
+        Ecwid sends the app storage back in each shipping request's `merchantAppSettings`."""
+        what = f"app storage key {key!r}"
+        path = f"/storage/{_seg(key)}"
+        response = await self.call("POST", path, what=what, json={"value": value})
+        parse(_StorageWrite, response, what)
 
     # --- orders ---------------------------------------------------------------------------
 

@@ -2,10 +2,12 @@
 
 Ecwid (api-docs "get token manually"): after the merchant approves the app, Ecwid redirects to
 `redirect_uri?code=...`; the code is single-use and short-lived. We exchange it with
-`GET {ECWID_OAUTH_URL}/token?client_id&client_secret&code&redirect_uri`
-`&grant_type=authorization_code`
-and get `{access_token, token_type, scope, store_id, ...}`. Exchanging a code twice disables the
-first token, so this is done once, by `clients add --oauth-code`.
+`POST {ECWID_OAUTH_URL}/token`, the parameters `client_id, client_secret, code, redirect_uri,
+grant_type=authorization_code` as an `application/x-www-form-urlencoded` body (Ecwid changelog
+2025-03-20 "OAuth for public apps: GET request type changed to POST": the old GET with query
+parameters no longer works, and it put the secret and the code into URLs and access logs),
+and get `{access_token, token_type, scope, store_id, ...}`. Exchanging a code twice disables
+the first token, so this is done once, by `clients add --oauth-code`.
 
 A plain httpx call, not `EcwidClient`: a different host, no store id, no token yet.
 """
@@ -54,7 +56,7 @@ def exchange_code(
     """Trade an authorisation code for the store's access token."""
     if not settings.ecwid_app_client_id or settings.ecwid_app_client_secret is None:
         raise ConfigError("OAuth needs ECWID_APP_CLIENT_ID and ECWID_APP_CLIENT_SECRET")
-    params = {
+    form = {
         "client_id": settings.ecwid_app_client_id,
         "client_secret": settings.ecwid_app_client_secret.get_secret_value(),
         "code": code,
@@ -64,7 +66,7 @@ def exchange_code(
     url = settings.ecwid_oauth_url.rstrip("/") + "/token"
     try:
         with httpx.Client(transport=transport, timeout=30.0) as http:
-            response = http.get(url, params=params)
+            response = http.post(url, data=form)  # a form body: never in the URL
     except httpx.HTTPError as error:
         raise OAuthError(f"OAuth token endpoint unreachable ({type(error).__name__})") from None
     if response.is_error:

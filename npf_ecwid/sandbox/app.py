@@ -20,6 +20,7 @@ from npf_ecwid.sandbox import (  # noqa: F401 (importing registers the routes)
     endpoints_batch,
     endpoints_catalog,
     endpoints_orders,
+    endpoints_storage,
 )
 from npf_ecwid.sandbox.control import ALL_SCOPES, Faults, Sandbox
 from npf_ecwid.sandbox.errors import ApiError

@@ -20,6 +20,7 @@ ALL_SCOPES: tuple[str, ...] = (
     "update_orders",
     "read_catalog",
     "update_catalog",
+    "update_store_profile",  # app storage writes (the rates key)
 )
 
 

@@ -58,6 +58,7 @@ class SandboxStore:
         self.store_name = store_name
         self.clock = clock
         self.catalog = Catalog()
+        self.app_storage: dict[str, str] = {}  # endpoints_storage; sent as merchantAppSettings
         self.write_log: list[WriteLogEntry] = []
         self.version = 0
         self.lock = threading.RLock()
@@ -72,6 +73,13 @@ class SandboxStore:
         self._cache: OrderedDict[OrderFilter, list[dict[str, Any]]] = OrderedDict()
         self._cache_version = -1
         self._deleted: list[dict[str, Any]] = []  # deletion history, oldest first
+
+    # --- app storage --------------------------------------------------------------------
+
+    def merchant_app_settings(self) -> dict[str, str]:
+        """What Ecwid puts in `merchantAppSettings` of a shipping request: the app's storage
+        for this store, "including public and other keys" (research/ecwid-api.md section 7)."""
+        return dict(self.app_storage)
 
     # --- profile ----------------------------------------------------------------------
 

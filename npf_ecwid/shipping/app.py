@@ -5,6 +5,10 @@ Routes read the raw body and hand it to plain functions (`service.handle_rates`,
 parameters, so FastAPI's own validation never answers in a different shape. Every error is
 JSON `{"error": CODE, "message": TEXT}`; an unexpected exception is logged with its traceback
 here and answered with a 500 that names no internals.
+
+Bodies are read by `BodyGuard` (size cap per path, deadline) before any route runs. Quotes run
+in the thread pool (`anyio.to_thread`): a large cart or a slow key lookup never holds up a
+webhook answer or `/healthz` on the event loop.
 """
 
 from __future__ import annotations
@@ -14,13 +18,17 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from npf_ecwid.shipping.service import Answer, RateCardLookup, error, handle_rates
+from npf_ecwid.shipping.body_guard import BodyGuard
+from npf_ecwid.shipping.rates_keys import RatesKeyLookup, no_keys
+from npf_ecwid.shipping.service import MAX_BODY_BYTES, Answer, RateCardLookup, error, handle_rates
+from npf_ecwid.webhooks.receiver import MAX_BODY_BYTES as MAX_WEBHOOK_BYTES
 from npf_ecwid.webhooks.receiver import WebhookReceiver
 from npf_ecwid.webhooks.signature import SIGNATURE_HEADER
 
@@ -45,9 +53,22 @@ async def _guarded(what: str, work: Callable[[], Awaitable[Answer]]) -> Response
         return json_response(INTERNAL_ERROR)
 
 
-def create_app(rate_cards: RateCardLookup, *, webhooks: WebhookReceiver | None = None) -> FastAPI:
-    """The ASGI app. Without `webhooks` (no app client secret configured) the webhook route
-    answers 503 so Ecwid keeps retrying until it is configured."""
+RATES_PATH = "/shipping/rates"
+WEBHOOK_PATH = "/webhooks/ecwid"
+
+
+def create_app(
+    rate_cards: RateCardLookup,
+    *,
+    rate_keys: RatesKeyLookup = no_keys,
+    webhooks: WebhookReceiver | None = None,
+    body_timeout: float = 5.0,
+) -> FastAPI:
+    """The ASGI app. `rate_keys` says which stores may ask for rates (others get 403; by
+    default no store may).
+    Without `webhooks` (no app client secret configured) the webhook route answers 503 so
+    Ecwid keeps retrying until it is configured. A body not received within `body_timeout`
+    seconds gets 408."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -63,6 +84,13 @@ def create_app(rate_cards: RateCardLookup, *, webhooks: WebhookReceiver | None =
         openapi_url=None,
     )
 
+    app.add_middleware(
+        BodyGuard,
+        caps={RATES_PATH: MAX_BODY_BYTES, WEBHOOK_PATH: MAX_WEBHOOK_BYTES},
+        default_cap=MAX_WEBHOOK_BYTES,
+        body_timeout=body_timeout,
+    )
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> Response:
         return json_response(error(exc.status_code, "http_error", str(exc.detail)))
@@ -76,14 +104,15 @@ def create_app(rate_cards: RateCardLookup, *, webhooks: WebhookReceiver | None =
         log.error("unhandled %s", type(exc).__name__, exc_info=exc)
         return json_response(INTERNAL_ERROR)
 
-    @app.post("/shipping/rates")
+    @app.post(RATES_PATH)
     async def shipping_rates(request: Request) -> Response:
         async def work() -> Answer:
-            return handle_rates(await request.body(), rate_cards)
+            body = await request.body()
+            return await anyio.to_thread.run_sync(handle_rates, body, rate_cards, rate_keys)
 
         return await _guarded("shipping rates", work)
 
-    @app.post("/webhooks/ecwid")
+    @app.post(WEBHOOK_PATH)
     async def ecwid_webhook(request: Request) -> Response:
         async def work() -> Answer:
             if webhooks is None:

@@ -21,6 +21,9 @@ from npf_ecwid.shipping.units import length_unit, weight_unit
 # Upper bound for any weight, size, amount or money value: far above any real cart, low enough
 # that Decimal arithmetic on it never overflows the default 28-digit context.
 MAX_MAGNITUDE = 10**9
+# Lines in one cart. Ecwid documents no limit; 1000 is far above a real checkout and keeps one
+# quote to about 5 ms (a 9,000-line cart took 46 ms). The 1 MB body cap allows ~2,000 lines.
+MAX_CART_LINES = 1000
 
 Measure = Annotated[Decimal, Field(ge=0, le=MAX_MAGNITUDE)]
 Money = Annotated[Decimal, Field(ge=0, le=MAX_MAGNITUDE)]
@@ -68,14 +71,16 @@ class PredictedPackage(Dimensions):
 class Cart(_EcwidModel):
     id: str | None = None
     subtotal: Money | None = None
-    items: list[CartItem] | None = None
+    items: Annotated[list[CartItem], Field(max_length=MAX_CART_LINES)] | None = None
     weight: Measure | None = None
     weight_unit: WeightUnit | None = None
     dimension_unit: LengthUnit | None = None
     currency: str | None = None
     shipping_address: Person | None = None
     origin_address: Person | None = None
-    predicted_packages: list[PredictedPackage] | None = None
+    predicted_packages: (
+        Annotated[list[PredictedPackage], Field(max_length=MAX_CART_LINES)] | None
+    ) = None
 
     @model_validator(mode="after")
     def _units_given_when_needed(self) -> Cart:

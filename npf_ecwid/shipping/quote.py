@@ -23,6 +23,14 @@ from npf_ecwid.shipping.units import to_kg, to_m
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
+# Heavier (dead or cubic) than this no service carries: 100 t. Past it the answer is a 422,
+# not a price: 1e9 m boxes are within the per-field bounds, but their cubic weight (1e29 kg)
+# has more digits than Decimal's 28-digit context can round to cents (InvalidOperation, a 500).
+MAX_CHARGEABLE_KG = Decimal(100_000)
+
+
+class CartTooHeavy(ValueError):
+    """The cart's chargeable weight is beyond any service: the request is wrong, not the card."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +122,8 @@ def _pickup(card: RateCard) -> Quote:
 
 def quote(request: ShippingRequest, card: RateCard) -> Quote:
     """Shipping options for one checkout. No `shippingAddress` means the customer chose pickup:
-    only the pickup option. Otherwise one option per service priced for the matched zone."""
+    only the pickup option. Otherwise one option per service priced for the matched zone.
+    Raises `CartTooHeavy` past `MAX_CHARGEABLE_KG`."""
     cart = request.cart
     if cart.shipping_address is None:
         return _pickup(card)
@@ -128,6 +137,11 @@ def quote(request: ShippingRequest, card: RateCard) -> Quote:
     if zone is None:
         return Quote([], f"no zone for {country or '?'}/{state or '?'}/{postcode or '?'}")
     kg = chargeable_kg(cart, card.cubic_factor)
+    if kg > MAX_CHARGEABLE_KG:
+        raise CartTooHeavy(
+            f"the cart's chargeable weight is over {MAX_CHARGEABLE_KG} kg "
+            "(check the weights, dimensions and their units)"
+        )
     options: list[ShippingOption] = []
     for service in card.services:
         rate = card.rate_for(service.name, zone.name)

@@ -1,10 +1,12 @@
 """The rates endpoint's logic, without the web framework: bytes in, (status, JSON object) out.
 
 Kept apart from the FastAPI wiring so the demo, the tests and the benchmark call exactly what
-Ecwid reaches. Guarantees: a request that is not JSON, not the documented shape, for a store
-with no rate card, or with negative/absurd weights or sizes gets a 4xx with a message that says
-what is wrong (never the input echoed at length, never a stack trace); a well-formed request
-gets 200 with `{"shippingOptions": [...]}`, possibly empty.
+Ecwid reaches. Guarantees: a request that is not JSON, not the documented shape, over
+`MAX_CART_LINES` lines, without the store's rates key (403, the same for unknown stores), for a
+store with no rate card, or with negative/absurd weights or sizes gets a 4xx with a message that
+says what is wrong (never the input echoed at length, never a stack trace); a well-formed
+request gets 200 with `{"shippingOptions": [...]}`, possibly empty. Blocking (a database read
+for the key, CPU for the quote): the app calls it off the event loop.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from npf_ecwid.shipping.models import ShippingRequest
-from npf_ecwid.shipping.quote import quote
+from npf_ecwid.shipping.quote import CartTooHeavy, quote
 from npf_ecwid.shipping.ratecard import RateCard, load_rate_cards
+from npf_ecwid.shipping.rates_keys import RatesKeyLookup, key_matches
 from npf_ecwid.shipping.reloading import ReloadingFile
 from npf_ecwid.shipping.validation import describe_validation
 
@@ -56,8 +59,17 @@ def parse_json_model(model: Any, body: bytes) -> tuple[Any, Answer | None]:
         return None, error(422, "invalid_request", describe_validation(exc))
 
 
-def handle_rates(body: bytes, cards: RateCardLookup) -> Answer:
-    """Answer one shipping-rates request from Ecwid."""
+FORBIDDEN = (
+    403,
+    {
+        "error": "forbidden",
+        "message": "no rates for this request: the store is not set up or its rates key is wrong",
+    },
+)
+
+
+def handle_rates(body: bytes, cards: RateCardLookup, keys: RatesKeyLookup) -> Answer:
+    """Answer one shipping-rates request from Ecwid; `keys` says which stores may ask."""
     if len(body) > MAX_BODY_BYTES:
         return error(413, "too_large", f"the request body is over {MAX_BODY_BYTES} bytes")
     if not body.strip():
@@ -65,10 +77,16 @@ def handle_rates(body: bytes, cards: RateCardLookup) -> Answer:
     request, problem = parse_json_model(ShippingRequest, body)
     if problem is not None:
         return problem
+    if not key_matches(request.store_id, request.merchant_app_settings, keys):
+        log.info("store %s: rates request without its rates key, refused", request.store_id)
+        return FORBIDDEN
     card = cards().get(request.store_id)
     if card is None:
         return error(404, "unknown_store", f"no rate card for store {request.store_id}")
-    result = quote(request, card)
+    try:
+        result = quote(request, card)
+    except CartTooHeavy as problem:
+        return error(422, "invalid_request", str(problem))
     if result.note:
         log.info("store %s cart %r: %r", request.store_id, str(request.cart.id)[:40], result.note)
     return 200, result.to_ecwid()

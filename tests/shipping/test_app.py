@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import threading
+import time
 from typing import Any
 
 import httpx
 import pytest
 
 from npf_ecwid.shipping.app import create_app
+from npf_ecwid.shipping.models import MAX_CART_LINES
+from npf_ecwid.shipping.rates_keys import STORAGE_KEY, static_keys
+from tests.shipping.conftest import KEYS
 
 OPTION_KEYS = {"title", "rate", "transitDays", "description", "fulfilmentType"}
 
@@ -201,13 +207,14 @@ async def test_body_that_is_not_a_json_object(
     assert (response.status_code, response.json()["error"]) == (status, error)
 
 
-async def test_unknown_store_is_404_naming_the_store(
+async def test_keyed_store_without_a_card_is_404_naming_the_store(
     client: httpx.AsyncClient, seed: dict[str, Any]
 ) -> None:
-    seed["storeId"] = 424242
+    seed["storeId"] = 4242
+    seed["merchantAppSettings"] = {STORAGE_KEY: KEYS[4242]}
     response = await post(client, seed)
     assert response.status_code == 404
-    assert response.json() == {"error": "unknown_store", "message": "no rate card for store 424242"}
+    assert response.json() == {"error": "unknown_store", "message": "no rate card for store 4242"}
 
 
 async def test_wrong_method_and_path_are_json_errors(client: httpx.AsyncClient) -> None:
@@ -223,7 +230,7 @@ async def test_unexpected_error_is_a_clean_500_and_is_logged(
     def broken_cards() -> dict[int, Any]:
         raise RuntimeError("secret internals /etc/npf/rates.toml")
 
-    app = create_app(broken_cards)
+    app = create_app(broken_cards, rate_keys=static_keys(KEYS))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://shipping") as http:
         with caplog.at_level(logging.ERROR):
@@ -240,3 +247,57 @@ async def test_unexpected_error_is_a_clean_500_and_is_logged(
 async def test_webhooks_without_a_secret_answer_503(client: httpx.AsyncClient) -> None:
     response = await client.post("/webhooks/ecwid", content=b"{}")
     assert response.status_code == 503 and response.json()["error"] == "not_configured"
+
+
+async def test_billion_metre_boxes_are_a_422_not_a_500(
+    client: httpx.AsyncClient, seed: dict[str, Any]
+) -> None:
+    """1e9 m is within each field's bounds; the cubic weight (~2.5e29 kg) is not priceable."""
+    cart = seed["cart"]
+    cart["dimensionUnit"] = "M"
+    cart.pop("predictedPackages", None)
+    cart["items"][0]["dimensions"] = {"length": 1e9, "width": 1e9, "height": 1e9}
+    response = await post(client, seed)
+    assert response.status_code == 422, response.text
+    assert "chargeable weight is over 100000 kg" in response.json()["message"]
+
+
+async def test_a_cart_over_the_line_cap_is_a_422(
+    client: httpx.AsyncClient, seed: dict[str, Any]
+) -> None:
+    line = {"weight": 0.1, "amount": 1, "sku": "S"}
+    seed["cart"]["items"] = [line] * (MAX_CART_LINES + 1)
+    response = await post(client, seed)
+    assert response.status_code == 422
+    assert "cart.items: List should have at most 1000 items" in response.json()["message"]
+    seed["cart"]["items"] = [line] * MAX_CART_LINES
+    assert (await post(client, seed)).status_code == 200
+
+
+async def test_webhooks_and_healthz_answer_while_a_quote_runs(
+    demo_cards: dict[int, Any], seed: dict[str, Any]
+) -> None:
+    """A quote holds its thread (here: a rate-card lookup that waits for the test to let it
+    go); the event loop stays free, so webhooks and /healthz answer meanwhile. When quotes ran
+    on the loop, the webhook waited for the whole quote (here the 10 s gate)."""
+    entered, release = threading.Event(), threading.Event()
+
+    def held_cards() -> dict[int, Any]:
+        entered.set()
+        release.wait(10)
+        return demo_cards
+
+    app = create_app(held_cards, rate_keys=static_keys(KEYS))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://shipping") as http:
+        started = time.monotonic()
+        quoting = asyncio.create_task(post(http, seed))
+        await asyncio.to_thread(entered.wait, 10)  # the quote is in its lookup
+        webhook = await http.post("/webhooks/ecwid", content=b"{}")
+        health = await http.get("/healthz")
+        waited = time.monotonic() - started
+        release.set()
+        quoted = await quoting
+    assert webhook.status_code == 503 and health.status_code == 200  # answered, not queued
+    assert waited < 2, f"the webhook waited {waited:.1f} s behind a quote"
+    assert quoted.status_code == 200 and quoted.json()["shippingOptions"]

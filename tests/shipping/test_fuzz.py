@@ -20,17 +20,22 @@ from hypothesis import strategies as st
 
 from npf_ecwid.shipping.app import create_app
 from npf_ecwid.shipping.ratecard import DEMO_RATES, load_rate_cards
-from npf_ecwid.shipping.server import sample_request
+from npf_ecwid.shipping.rates_keys import static_keys
+from npf_ecwid.shipping.server import SAMPLE_KEY, sample_request
 from npf_ecwid.shipping.service import static_cards
 
 # The whole app (routing, body reading, error handlers) over ASGI, driven from one event loop
 # (hypothesis calls sync tests); an exception escaping the app fails the test outright.
 LOOP = asyncio.new_event_loop()
 APP = httpx.AsyncClient(
-    transport=httpx.ASGITransport(app=create_app(static_cards(load_rate_cards(DEMO_RATES)))),
+    transport=httpx.ASGITransport(
+        app=create_app(
+            static_cards(load_rate_cards(DEMO_RATES)), rate_keys=static_keys({1003: SAMPLE_KEY})
+        )
+    ),
     base_url="http://shipping",
 )
-SEED: dict[str, Any] = json.loads(sample_request())
+SEED: dict[str, Any] = json.loads(sample_request(SAMPLE_KEY))
 OPTION_KEYS = {"title", "rate", "transitDays", "description", "fulfilmentType"}
 
 scalars = (
@@ -126,11 +131,41 @@ def test_mutated_seed_never_5xx(mutations: list[tuple[tuple[Any, ...], Any]]) ->
     check(json.dumps(document).encode())
 
 
+@FUZZ
+@given(
+    field=st.sampled_from(["weight", "subtotal", "length", "width", "height", "amount"]),
+    literal=st.sampled_from(
+        ["NaN", "Infinity", "-Infinity", "1e999", "-1e999", "1" + "0" * 400, "1e9", "1E+9"]
+    ),
+)
+def test_non_finite_and_huge_literals_never_5xx(field: str, literal: str) -> None:
+    document = copy.deepcopy(SEED)
+    cart = document["cart"]
+    cart["dimensionUnit"] = "M"
+    item = cart["items"][0]
+    item["dimensions"] = {"length": 1, "width": 1, "height": 1}
+    target = item["dimensions"] if field in {"length", "width", "height"} else item
+    target = cart if field == "subtotal" else target
+    target[field] = "@@"  # replaced by the literal as written (json.dumps cannot write 1e999)
+    check(json.dumps(document).replace('"@@"', literal).encode())
+
+
+@FUZZ
+@given(depth=st.integers(min_value=1, max_value=20_000), kind=st.sampled_from("[{"))
+def test_deep_nesting_never_5xx(depth: int, kind: str) -> None:
+    opened = '{"a":' * depth if kind == "{" else "[" * depth
+    closed = "}" * depth if kind == "{" else "]" * depth
+    check(('{"storeId":1003,"cart":{"items":' + opened + "1" + closed + "}}").encode())
+
+
 numbers = st.one_of(
     st.none(),
     st.integers(min_value=-5, max_value=10**12),
     st.floats(min_value=-1, max_value=1e12, allow_nan=False),
     st.decimals(min_value=0, max_value=10**6, places=6, allow_nan=False).map(float),
+    # the bounds' edges and past them: 1e9 m boxes were a 500 (Decimal InvalidOperation)
+    st.sampled_from([10**9, 1e9, 999_999_999.999, 10**9 + 1, 1e12, 1e308, 10**400, 5e-324]),
+    st.floats(min_value=1e8, max_value=1e9),
 )
 
 
@@ -143,7 +178,9 @@ numbers = st.one_of(
     weight_unit=st.sampled_from(
         ["kg", "KILOGRAM", "g", "GRAM", "lb", "POUND", "oz", "OUNCE", "CARAT", "ct", None, "?"]
     ),
-    dimension_unit=st.sampled_from(["CM", "MM", "IN", "YD", "M", "FT", "cm", None, "parsec"]),
+    dimension_unit=st.sampled_from(
+        ["CM", "MM", "IN", "YD", "M", "METRE", "FT", "cm", None, "parsec"]
+    ),
     country=st.sampled_from(["AU", "NZ", "US", "au", "", None, "XX"]),
     state=st.sampled_from(["VIC", "NSW", "QLD", "WA", "", None]),
     postcode=st.one_of(st.none(), st.text(max_size=8), st.integers(0, 9999).map(str)),

@@ -20,7 +20,8 @@ import uvicorn
 
 from npf_ecwid.settings import Settings
 from npf_ecwid.shipping.ratecard import DEMO_RATES
-from npf_ecwid.shipping.server import build_app, sample_request
+from npf_ecwid.shipping.rates_keys import static_keys
+from npf_ecwid.shipping.server import SAMPLE_KEY, build_app, sample_request
 from npf_ecwid.webhooks.signature import SIGNATURE_HEADER, sign
 
 from .conftest import SECRET
@@ -64,7 +65,9 @@ def setup(tmp_path: Path) -> Iterator[tuple[str, SignallingTrigger, Path]]:
     shutil.copy(DEMO_RATES, tmp_path / "rates.toml")
     settings = Settings(NPF_CLIENTS=clients, ECWID_APP_CLIENT_SECRET=SECRET.get_secret_value())
     trigger = SignallingTrigger()
-    app = build_app(settings, trigger=trigger, debounce_seconds=0.05)
+    app = build_app(
+        settings, trigger=trigger, debounce_seconds=0.05, rate_keys=static_keys({1003: SAMPLE_KEY})
+    )
     yield from ((url, trigger, tmp_path) for url in serve(app))
 
 
@@ -83,7 +86,7 @@ def signed(event_id: str, store_id: int) -> tuple[bytes, dict[str, str]]:
 def test_rates_and_webhooks_over_a_socket(setup: tuple[str, SignallingTrigger, Path]) -> None:
     url, trigger, folder = setup
     with httpx.Client(base_url=url, timeout=10) as http:
-        rates = http.post("/shipping/rates", content=sample_request())
+        rates = http.post("/shipping/rates", content=sample_request(SAMPLE_KEY))
         assert rates.status_code == 200
         assert [o["title"] for o in rates.json()["shippingOptions"]] == [
             "International economy",
@@ -117,7 +120,7 @@ def test_a_broken_rates_edit_keeps_the_last_good_card(
 ) -> None:
     url, _, folder = setup
     with httpx.Client(base_url=url, timeout=10) as http:
-        before = http.post("/shipping/rates", content=sample_request()).json()
+        before = http.post("/shipping/rates", content=sample_request(SAMPLE_KEY)).json()
         (folder / "rates.toml").write_text("[stores.1003]\ncubic_factor = -1\n", encoding="utf-8")
-        after = http.post("/shipping/rates", content=sample_request())
+        after = http.post("/shipping/rates", content=sample_request(SAMPLE_KEY))
         assert after.status_code == 200 and after.json() == before

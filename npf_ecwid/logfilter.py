@@ -1,0 +1,64 @@
+"""Rate-limited repeated log records: one place, so a flood of one warning stays one line.
+
+Why: under abuse the same record repeats thousands of times a second ("Too many open files"
+from asyncio's accept loop, uvicorn's "Invalid HTTP request received."); every copy costs
+disk and hides everything else. `RepeatLimit` lets the first record of each kind through,
+drops the copies for `every` seconds, and then lets one through with "(N more like this in
+the last S s)" appended, so the operator still sees how often it happened.
+
+A record's kind is (logger, level, message template, exception type): the arguments differ
+between copies (peer addresses), the template does not.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+_Kind = tuple[str, int, str, str]
+
+
+class RepeatLimit(logging.Filter):
+    def __init__(self, every: float = 10.0, *, clock: Callable[[], float] = time.monotonic):
+        super().__init__()
+        self.every = every
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last: dict[_Kind, float] = {}
+        self._dropped: dict[_Kind, int] = {}
+
+    @staticmethod
+    def _kind(record: logging.LogRecord) -> _Kind:
+        exc = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else ""
+        if not exc and isinstance(getattr(record, "exception", None), BaseException):
+            exc = type(record.exception).__name__  # type: ignore[attr-defined]
+        return (record.name, record.levelno, str(record.msg), exc)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        kind = self._kind(record)
+        now = self._clock()
+        with self._lock:
+            last = self._last.get(kind)
+            if last is not None and now - last < self.every:
+                self._dropped[kind] = self._dropped.get(kind, 0) + 1
+                return False
+            self._last[kind] = now
+            dropped = self._dropped.pop(kind, 0)
+            if len(self._last) > 1000:  # bound the memory an attacker's variety can use
+                self._last = {kind: now}
+        if dropped:
+            record.msg = f"{record.msg} ({dropped} more like this in the last {self.every:g} s)"
+        return True
+
+
+def limit_repeats(loggers: Iterable[str], every: float = 10.0) -> RepeatLimit:
+    """Install one `RepeatLimit` on each named logger (idempotent per logger); returns it."""
+    shared = RepeatLimit(every)
+    for name in loggers:
+        logger = logging.getLogger(name)
+        for existing in [f for f in logger.filters if isinstance(f, RepeatLimit)]:
+            logger.removeFilter(existing)
+        logger.addFilter(shared)
+    return shared
