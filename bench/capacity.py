@@ -278,11 +278,9 @@ def run(args: argparse.Namespace, work: Path, stack: ExitStack) -> None:
     n = args.clients
     print(f"work dir: {work}", flush=True)
     sandbox_port, prefect_port = free_port(), free_port()
-    # PYTHONTZPATH: the README's setting for a big Prefect server (time zones from `tzdata`).
     prefect_db = {
         "PREFECT_HOME": str(work / "prefect-home"),
         "PREFECT_API_URL": "",
-        "PYTHONTZPATH": "",
     }
     warehouse_url = f"sqlite:///{work / 'npf.db'}"
     postgres_pid = None

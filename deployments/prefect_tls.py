@@ -1,11 +1,11 @@
 """One TLS context per CA file for all of `serve`'s Prefect API clients.
 
-Why: Prefect 3.8 builds a new verifying TLS context, loading certifi's CA bundle (40-60 ms of
-CPU), for every API client object it opens, and a flow run opens four or five (the engine, the
-concurrency-slot service, the lane release, the suspension observer...). In `serve`, which
-runs hundreds of flow runs an hour in one process, that was 44% of its CPU (py-spy, 40
-clients, docs/benchmarks.md "Capacity"). Prefect only hands the context to httpx as `verify`
-and never changes it, so one per CA file serves every client. Should Prefect start sharing
+Why: Prefect (3.8, and still 3.9.1) builds a new verifying TLS context, loading certifi's CA
+bundle (40-60 ms of CPU), for every API client object it opens, and a flow run opens four or
+five (the engine, the concurrency-slot service, the lane release, the suspension observer...).
+In `serve`, which runs hundreds of flow runs an hour in one process, that was 44% of its CPU
+(py-spy, 40 clients, docs/benchmarks.md "Capacity"). Prefect only hands the context to httpx as
+`verify` and never changes it, so one per CA file serves every client. Should Prefect start sharing
 contexts itself, this becomes a no-op; `tests/deployments/test_prefect_tls.py` notices if
 Prefect stops creating them the way this relies on.
 """

@@ -47,7 +47,7 @@ def _schedule(plan: DeploymentPlan) -> dict[str, Any]:
 def document(plans: list[DeploymentPlan], pool: str = POOL) -> dict[str, Any]:
     return {
         "name": "npf-ecwid",
-        "prefect-version": "3.8.8",
+        "prefect-version": "3.9.1",
         "build": None,
         "push": None,
         "pull": [

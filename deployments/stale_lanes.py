@@ -1,6 +1,7 @@
 """Free client lanes whose holder is gone for good (run by `serve` every minute).
 
-Why: Prefect 3.8 keeps concurrency leases in the server's memory (its default lease storage).
+Why: Prefect keeps concurrency leases in the server's memory by default (3.8, and still 3.9.1:
+`PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE` defaults to `...lease_storage.memory`).
 If the Prefect server restarts while a run holds a client's lane, the slot stays taken in the
 database but the lease that would have expired it is gone, so every later run of that client
 waits for the lane until it gives up (seen in the chaos run: all three clients stalled after a

@@ -52,7 +52,7 @@ from prefect.client.schemas.actions import (
     GlobalConcurrencyLimitCreate,
     GlobalConcurrencyLimitUpdate,
 )
-from prefect.concurrency._asyncio import ConcurrencySlotAcquisitionError
+from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError
 from prefect.concurrency.asyncio import concurrency as async_concurrency
 from prefect.concurrency.sync import concurrency as sync_concurrency
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
@@ -176,6 +176,7 @@ class client_lane:
     def _options(self) -> dict[str, Any]:
         # strict: a lane that vanished must fail the run, never silently run unguarded.
         # No kill on a failed lease renewal: a transient API blip should not abort a push.
+        # (Prefect 3.9.1's default, True, still cancels the block: prefect/concurrency/_leases.py.)
         return {
             "occupy": 1,
             "timeout_seconds": self.timeout_seconds,

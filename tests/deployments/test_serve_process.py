@@ -7,7 +7,8 @@ machine, and the next `serve` marks that orphaned run Crashed instead of leaving
 forever. SIGTERM stops it cleanly and pauses its deployments.
 
 A real server, not the test harness: the harness runs no scheduler (regression: with
-SQLAlchemy 2.1 Prefect 3.8's scheduler failed on every insert; no scheduled run ever existed).
+SQLAlchemy 2.1 Prefect 3.8's scheduler failed on every insert; no scheduled run ever existed;
+3.9 inserts without the `state` key and works with 2.1).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Scaling out as the README gives it: `prefect.yaml` from the clients file, a process work pool,
 `prefect deploy --all`, and a worker that runs a client's order pull in a process of its own.
 
-Regression: with fastapi 0.151+ Prefect 3.8's server rejects the `"limit": null` its own client
-sends while `prefect deploy` looks for workers (422), so the deploy step failed outright.
+Regression: with fastapi 0.151+ Prefect's server (3.8 and 3.9.1) rejects the `"limit": null` its
+own client sends while `prefect deploy` looks for workers (422), so the deploy step failed
+outright. Prefect 3.9 declares `fastapi<0.151` itself.
 """
 
 from __future__ import annotations
