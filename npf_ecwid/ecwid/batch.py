@@ -72,10 +72,6 @@ class BatchStatus(EcwidModel):
     responses: list[BatchResponse] = Field(default_factory=list)
 
 
-def _is_delta(request: BatchRequest) -> bool:
-    return request.path.rstrip("/").endswith("/inventory")
-
-
 async def run_batch(
     session: EcwidSession,
     requests: list[BatchRequest],
@@ -86,9 +82,12 @@ async def run_batch(
     """Run `requests` in batches of up to 500, in order; one `BatchResponse` per request.
 
     Sub-requests run independently (`stopOnFirstFailure=false`): check each `ok`. Each batch
-    carries a fresh `deduplicationKey` (Ecwid remembers it for an hour), and a batch with
-    `quantityDelta` requests is not re-POSTed after a lost answer (`EcwidWriteUncertain`).
-    A batch still running after `max_wait` seconds raises `EcwidWriteUncertain` too.
+    gets a fresh `deduplicationKey`, kept for every retry of its POST: Ecwid remembers the key
+    for an hour and answers a repeated POST with the first batch's ticket without running it
+    again (docs/ecwid/api-reference/rest-api/batch-requests.md, "Create batch request"), so a
+    POST whose answer was lost (timeout, dropped connection, 5xx) is re-sent, even for
+    `quantityDelta` requests. A batch still running after `max_wait` seconds, or polls failing
+    after retries, raise `EcwidWriteUncertain`: the caller re-reads before deciding again.
     """
     responses: list[BatchResponse] = []
     for start in range(0, len(requests), MAX_BATCH):
@@ -105,9 +104,10 @@ async def _one_batch(
         "POST",
         "/batch",
         what=what,
+        # One key for every attempt of this POST, so a re-POST returns the first ticket.
         params={"stopOnFirstFailure": "false", "deduplicationKey": str(uuid.uuid4())},
         json=[request.to_body() for request in requests],
-        idempotent=not any(_is_delta(request) for request in requests),
+        idempotent=True,
     )
     ticket = parse(BatchTicket, response, what).ticket
     deadline = time.monotonic() + max_wait
