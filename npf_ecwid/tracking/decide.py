@@ -61,18 +61,37 @@ def cancelled_reason(order: Order) -> str | None:
     return None
 
 
-def build_update(push: PlannedPush, current_status: str | None = None) -> OrderUpdate:
+def build_update(
+    push: PlannedPush, current_status: str | None = None, *, silenced: bool = False
+) -> OrderUpdate:
     """The PUT body. Never carries `items`: Ecwid deletes every item a PUT with `items` leaves
     out. Setting SHIPPED (or assigning a tracking number) makes Ecwid email the customer if the
-    merchant enabled "Order shipped" mails, unless `disableAllCustomerNotifications` is sent."""
+    merchant enabled "Order shipped" mails, unless `disableAllCustomerNotifications` is true.
+
+    That flag is stored on the order and silences every later customer mail for it, not just
+    this one (docs/ecwid/api-reference/rest-api/orders/update-order.md and get-order.md: an
+    order field, "true - no notifications are sent to the customer"). So it is sent only for a
+    client with `disable_customer_notifications` and only when the order does not already
+    have it (`silenced`); `push.apply_plan` then sets it back to false (`restore_notifications`).
+    """
     return OrderUpdate(
         tracking_number=push.tracking_number,
         tracking_url=push.tracking_url,
         fulfillment_status=(
             None if current_status in SHIPPED_OR_LATER else FulfillmentStatus.SHIPPED.value
         ),
-        disable_all_customer_notifications=True if push.disable_notifications else None,
+        disable_all_customer_notifications=(
+            True if push.disable_notifications and not silenced else None
+        ),
     )
+
+
+def restore_notifications() -> OrderUpdate:
+    """The second PUT after a silenced push: the order's flag back to false, as it was before
+    our push (we only set it when it was not true), so later mails (delivered, refunded, a
+    merchant's status change) follow the store's mail settings again. Changes no status, so
+    it sends no mail itself."""
+    return OrderUpdate(disable_all_customer_notifications=False)
 
 
 def decide(push: PlannedPush, order: Order | None) -> Decision:
@@ -86,4 +105,4 @@ def decide(push: PlannedPush, order: Order | None) -> Decision:
     reason = cancelled_reason(order)
     if reason:
         return Refuse(reason)
-    return Put(build_update(push, status))
+    return Put(build_update(push, status, silenced=bool(order.disable_all_customer_notifications)))

@@ -57,14 +57,42 @@ async def test_no_tracking_url_unless_enabled_and_notifications_flag(tracking_en
     env.write_clients(push_tracking_url=False, disable_customer_notifications=True)
     [order_id] = env.new_orders(1)
     env.ship(order_id, "CP123", carrier="Couriers Please")
-    await push(env)
-    [write] = env.puts()
-    assert write.body == {
+    _, run = await push(env)
+    assert statuses(run) == {order_id: "pushed"}
+    shipped, restored = env.puts()
+    assert shipped.body == {
         "fulfillmentStatus": "SHIPPED",
         "trackingNumber": "CP123",
         "disableAllCustomerNotifications": True,
     }
-    assert not env.store.get_order(order_id).get("trackingUrl")
+    assert restored.body == {"disableAllCustomerNotifications": False}
+    order = env.store.get_order(order_id)
+    assert not order.get("trackingUrl")
+    # The flag is stored on the order: after our push it is what the merchant had, so the
+    # order's later mails (delivered, refunded) follow the store's settings again.
+    assert order["disableAllCustomerNotifications"] is False
+
+
+async def test_without_the_option_the_flag_is_never_sent(tracking_env) -> None:
+    env = tracking_env
+    [order_id] = env.new_orders(1)
+    env.ship(order_id, "CP124")
+    await push(env)
+    assert ["disableAllCustomerNotifications" in w.body for w in env.puts()] == [False]
+    assert env.store.get_order(order_id)["disableAllCustomerNotifications"] is False
+
+
+async def test_a_merchant_silenced_order_stays_silenced(tracking_env) -> None:
+    env = tracking_env
+    env.write_clients(disable_customer_notifications=True)
+    [order_id] = env.new_orders(1)
+    env.store.edit_order(order_id, {"disableAllCustomerNotifications": True})
+    env.ship(order_id, "CP125")
+    _, run = await push(env)
+    assert statuses(run) == {order_id: "pushed"}
+    [write] = env.puts()  # already silenced: nothing to send, nothing to restore
+    assert "disableAllCustomerNotifications" not in write.body
+    assert env.store.get_order(order_id)["disableAllCustomerNotifications"] is True
 
 
 async def test_parcels_go_together_and_a_later_parcel_sends_all_numbers(tracking_env) -> None:
