@@ -1,8 +1,9 @@
+import re
 from pathlib import Path
 
 import pytest
 
-from npf_ecwid.config import ConfigError, StockMode, load_clients, resolve_token
+from npf_ecwid.config import ConfigError, StatusMeaning, StockMode, load_clients, resolve_token
 
 GOOD = """
 [clients.ACME]
@@ -70,3 +71,44 @@ def test_token_resolves_from_env_and_missing_env_is_clear(
     token = resolve_token(acme)
     assert token.get_secret_value() == "secret_abc"
     assert "secret_abc" not in repr(token)
+
+
+def test_custom_statuses_map_to_open_shipped_or_cancelled(tmp_path: Path) -> None:
+    text = GOOD + (
+        "shipping_rates = true\n"
+        "[clients.ACME.custom_statuses]\n"
+        'CUSTOM_FULFILLMENT_STATUS_1 = "shipped"\n'
+        'CUSTOM_PAYMENT_STATUS_2 = "cancelled"\n'
+        'CUSTOM_FULFILLMENT_STATUS_3 = "open"\n'
+    )
+    acme = load_clients(write(tmp_path, text))["ACME"]
+    assert acme.shipping_rates is True
+    assert acme.statuses_meaning(StatusMeaning.CANCELLED) == {"CUSTOM_PAYMENT_STATUS_2"}
+    done = acme.statuses_meaning(StatusMeaning.SHIPPED, StatusMeaning.CANCELLED)
+    assert done == {"CUSTOM_FULFILLMENT_STATUS_1", "CUSTOM_PAYMENT_STATUS_2"}
+    plain = load_clients(write(tmp_path, GOOD))["ACME"]
+    assert plain.custom_statuses == {} and plain.shipping_rates is False  # default: all open
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        (
+            'CUSTOM_FULFILLMENT_STATUS_1 = "gone"',
+            "client ACME: field custom_statuses.CUSTOM_FULFILLMENT_STATUS_1: Input should be "
+            "'open', 'shipped' or 'cancelled'",
+        ),
+        (
+            'CUSTOM_FULFILLMENT_STATUS_4 = "open"',
+            "client ACME: field custom_statuses.CUSTOM_FULFILLMENT_STATUS_4.[key]: Input should "
+            "be 'CUSTOM_FULFILLMENT_STATUS_1'",
+        ),
+        ('PAID = "shipped"', "field custom_statuses.PAID.[key]: Input should be 'CUSTOM_"),
+    ],
+)
+def test_bad_custom_status_mapping_is_a_clear_error(
+    tmp_path: Path, entry: str, expected: str
+) -> None:
+    text = GOOD + f"[clients.ACME.custom_statuses]\n{entry}\n"
+    with pytest.raises(ConfigError, match=re.escape(expected)):
+        load_clients(write(tmp_path, text))

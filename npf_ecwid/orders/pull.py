@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from npf_ecwid.config import ClientConfig
+from npf_ecwid.config import ClientConfig, StatusMeaning
 from npf_ecwid.ecwid.api import EcwidAPI
 from npf_ecwid.ecwid.client import OrderQuery
 from npf_ecwid.ecwid.errors import EcwidAuthError, EcwidError
@@ -182,7 +182,8 @@ def prepare(
     orders become quarantine entries carrying their JSON, the rest of the batch proceeds.
     `unreadable` (`Fetched.unreadable`: orders that did not even parse) are quarantined as
     they are: no filter can be applied to them, and an operator should see them."""
-    frames = normalise_orders(orders, currency)
+    cancelled = client.statuses_meaning(StatusMeaning.CANCELLED)
+    frames = normalise_orders(orders, currency, cancelled)
     filtered = apply_filters(client, frames, handed_off)
     problems = find_problems(filtered.kept)
     by_id = {order.id: order for order in orders}

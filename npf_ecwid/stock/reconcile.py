@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine
 
-from npf_ecwid.config import ClientConfig, StockMode
+from npf_ecwid.config import ClientConfig, StatusMeaning, StockMode
 from npf_ecwid.ecwid.client import EcwidClient, OrderQuery
 from npf_ecwid.stock.apply import BATCH_MIN, PushOutcome, push_changes
 from npf_ecwid.stock.frames import catalogue_units, feed_frame
@@ -77,10 +77,13 @@ def read_feed(source: StockSource, client: str) -> Feed:
     return Feed(frame=feed_frame(feed.levels), origin=feed.origin, problems=list(feed.problems))
 
 
-async def read_ecwid(ecwid: EcwidClient, engine: Engine, client: str) -> EcwidSide:
+async def read_ecwid(
+    ecwid: EcwidClient, engine: Engine, client: str, done_custom: frozenset[str] = frozenset()
+) -> EcwidSide:
+    """`done_custom`: the client's custom statuses mapped to shipped/cancelled (no stock held)."""
     products = await ecwid.search_products()
     orders = await ecwid.search_orders(OrderQuery(fulfillment_statuses=OPEN_FULFILMENT))
-    lines = order_lines(orders)
+    lines = order_lines(orders, done_custom)
     handoffs = read_handoffs(engine, client, lines["order_id"])
     return EcwidSide(
         units=catalogue_units(products),
@@ -169,7 +172,8 @@ async def reconcile(
     run_id = start_run(engine, client.code, str(client.stock), dry_run=dry_run, forced=force)
     earlier = unresolved_pushes(engine, client.code)
     feed = read_feed(source, client.code)
-    side = await read_ecwid(ecwid, engine, client.code)
+    done_custom = client.statuses_meaning(StatusMeaning.SHIPPED, StatusMeaning.CANCELLED)
+    side = await read_ecwid(ecwid, engine, client.code, done_custom)
     decision = decide(client, feed, side, now=now, force=force)
     outcome: PushOutcome | None = None
     held: str | None = None

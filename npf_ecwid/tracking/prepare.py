@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from npf_ecwid.config import ClientConfig
+from npf_ecwid.config import ClientConfig, StatusMeaning
 from npf_ecwid.tracking.ledger import load_ledger
 from npf_ecwid.tracking.plan import Plan, plan_pushes
 from npf_ecwid.warehouse.sql_shipments import ShipmentSource, known_order_ids
@@ -22,4 +22,6 @@ def prepare_plan(
         disable_notifications=client.disable_customer_notifications,
         known_orders=known_order_ids(engine, client.code),
         retry_failed=retry_failed,
+        shipped_custom=client.statuses_meaning(StatusMeaning.SHIPPED),
+        cancelled_custom=client.statuses_meaning(StatusMeaning.CANCELLED),
     )

@@ -191,3 +191,34 @@ async def test_unknown_orders_are_skipped_not_pushed(tracking_env) -> None:
     plan, run = await push(env)
     assert run.outcomes == [] and [s.ecwid_order_id for s in plan.skipped] == [stranger]
     assert env.store.write_log == []
+
+
+async def test_custom_statuses_mapped_to_shipped_or_cancelled(tracking_env) -> None:
+    """Custom status 1 is "cancelled by phone" and 2 is "collected by courier" for this
+    client: the first refuses the push, the second keeps the merchant's status and only adds
+    our numbers; status 3 is unmapped (open) and becomes SHIPPED as usual."""
+    env = tracking_env
+    env.write_clients()
+    with env.clients_file.open("a", encoding="utf-8") as file:
+        file.write(
+            "[clients.ACME.custom_statuses]\n"
+            'CUSTOM_FULFILLMENT_STATUS_1 = "cancelled"\n'
+            'CUSTOM_FULFILLMENT_STATUS_2 = "shipped"\n'
+        )
+    by_phone, collected, plain = env.new_orders(3)
+    for order_id, status in (
+        (by_phone, "CUSTOM_FULFILLMENT_STATUS_1"),
+        (collected, "CUSTOM_FULFILLMENT_STATUS_2"),
+        (plain, "CUSTOM_FULFILLMENT_STATUS_3"),
+    ):
+        env.store.edit_order(order_id, {"fulfillmentStatus": status})
+        env.ship(order_id, f"N-{order_id}")
+    _, run = await push(env)
+    assert statuses(run) == {by_phone: "failed", collected: "pushed", plain: "pushed"}
+    reasons = {o.ecwid_order_id: o.reason for o in run.outcomes}
+    assert "CUSTOM_FULFILLMENT_STATUS_1, which this client maps to cancelled" in reasons[by_phone]
+    assert env.puts_by_order() == {collected: 1, plain: 1}
+    assert env.store.get_order(collected)["fulfillmentStatus"] == "CUSTOM_FULFILLMENT_STATUS_2"
+    assert env.store.get_order(collected)["trackingNumber"] == f"N-{collected}"
+    assert env.store.get_order(plain)["fulfillmentStatus"] == "SHIPPED"
+    assert env.store.get_order(by_phone).get("trackingNumber") != f"N-{by_phone}"
