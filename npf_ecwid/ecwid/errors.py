@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from npf_ecwid.alerts import redact
+
 
 class EcwidError(Exception):
     """Base of every Ecwid API error."""
@@ -77,16 +79,13 @@ class EcwidWriteUncertain(EcwidError):
 
 ERROR_TEXT_LIMIT = 300
 
+# Besides the credentials `alerts.redact` blanks (Ecwid tokens, bearer values, `token=`):
 _REDACTIONS = (
-    # An Authorization header value (any scheme) and anything after "Bearer".
-    (re.compile(r"(?i)(authorization\s*[:=]\s*)(\S+(\s+\S+)?)"), r"\1[redacted]"),
-    (re.compile(r"(?i)\bbearer\s+\S+"), "Bearer [redacted]"),
-    # Ecwid tokens (`secret_…`, `public_…`) and `token=…` in echoed URLs.
-    (re.compile(r"\b(secret|public)_[A-Za-z0-9_\-]+"), r"\1_[redacted]"),
-    (re.compile(r"(?i)((access_)?token\"?\s*[=:]\s*\"?)[^\s&\"',]+"), r"\1[redacted]"),
+    # An Authorization header value, scheme and all.
+    (re.compile(r"(?i)(authorization\s*[:=]\s*)(bearer\s+|basic\s+)?[^\s;,&]+"), r"\1***"),
     # E-mail addresses (customers') and long opaque strings (keys, hashes, session ids).
     (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
-    (re.compile(r"\b[A-Za-z0-9_\-]{32,}\b"), "[redacted]"),
+    (re.compile(r"\b[A-Za-z0-9_\-]{32,}\b"), "***"),
 )
 
 
@@ -96,5 +95,5 @@ def clean_error_text(text: str, *, limit: int = ERROR_TEXT_LIMIT) -> str:
     characters (an ellipsis marks a cut)."""
     for pattern, replacement in _REDACTIONS:
         text = pattern.sub(replacement, text)
-    text = " ".join(text.split())
+    text = " ".join(redact(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
