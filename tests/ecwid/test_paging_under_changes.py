@@ -25,25 +25,31 @@ Scope = MutableMapping[str, Any]
 ASGI = Callable[[Scope, Any, Any], Awaitable[None]]
 
 
+def between_pages(app: ASGI, store: SandboxStore, path: str, change: Callable[[], None]) -> ASGI:
+    """The sandbox app, plus `change()` (under the store's lock) just before each page of
+    `path` after the first is served."""
+
+    async def wrapped(scope: Scope, receive: Any, send: Any) -> None:
+        query = scope.get("query_string", b"").decode()
+        if scope["type"] == "http" and scope["path"].endswith(path) and "offset=0" not in query:
+            with store.lock:
+                change()
+        await app(scope, receive, send)
+
+    return wrapped
+
+
 def cancelling_between_pages(app: ASGI, store: SandboxStore, per_page: int) -> ASGI:
     """The sandbox app, plus a customer who cancels `per_page` of the newest PAID orders just
     before each order page after the first is served (an admin edit, not an API write)."""
 
-    async def wrapped(scope: Scope, receive: Any, send: Any) -> None:
-        query = scope.get("query_string", b"").decode()
-        if (
-            scope["type"] == "http"
-            and scope["path"].endswith("/orders")
-            and "offset=0" not in query
-        ):
-            with store.lock:
-                paid = [o for o in store.orders() if o["paymentStatus"] == "PAID"]
-                paid.sort(key=lambda o: (o["createTimestamp"], o["internalId"]), reverse=True)
-                for order in paid[:per_page]:
-                    store.edit_order(order["id"], {"paymentStatus": "CANCELLED"})
-        await app(scope, receive, send)
+    def cancel() -> None:
+        paid = [o for o in store.orders() if o["paymentStatus"] == "PAID"]
+        paid.sort(key=lambda o: (o["createTimestamp"], o["internalId"]), reverse=True)
+        for order in paid[:per_page]:
+            store.edit_order(order["id"], {"paymentStatus": "CANCELLED"})
 
-    return wrapped
+    return between_pages(app, store, "/orders", cancel)
 
 
 async def test_orders_leaving_the_result_set_while_paging_hide_no_other_order(
@@ -68,21 +74,13 @@ def selling_between_pages(app: ASGI, store: SandboxStore, per_page: int) -> ASGI
     changed: set[int] = set()
     pick = random.Random(7).sample
 
-    async def wrapped(scope: Scope, receive: Any, send: Any) -> None:
-        query = scope.get("query_string", b"").decode()
-        if (
-            scope["type"] == "http"
-            and scope["path"].endswith("/products")
-            and "offset=0" not in query
-        ):
-            with store.lock:
-                fresh = [p for p in store.products() if p["id"] not in changed and p.get("sku")]
-                for product in pick(fresh, per_page):
-                    changed.add(product["id"])
-                    store.set_stock(product["sku"], 7)
-        await app(scope, receive, send)
+    def sell() -> None:
+        fresh = [p for p in store.products() if p["id"] not in changed and p.get("sku")]
+        for product in pick(fresh, per_page):
+            changed.add(product["id"])
+            store.set_stock(product["sku"], 7)
 
-    return wrapped
+    return between_pages(app, store, "/products", sell)
 
 
 async def test_products_changing_while_paging_are_each_listed_once(token: SecretStr) -> None:
