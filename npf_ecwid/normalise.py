@@ -203,7 +203,11 @@ def _order_row(order: Order, cancelled_custom: frozenset[str]) -> tuple[Any, ...
         len(order.items),
         pickup_time.timestamp() if pickup_time is not None else np.nan,
         pickup,
-        is_cancelled(payment, fulfillment, cancelled_custom),
+        (  # is_cancelled, inlined: this runs once per order of a 100,000-order backfill
+            payment in CANCELLED_PAYMENT
+            or fulfillment in CANCELLED_FULFILLMENT
+            or (payment in cancelled_custom or fulfillment in cancelled_custom)
+        ),
         payment,
         order.id,
         order.internal_id,
