@@ -84,7 +84,9 @@ async def run_batch(
     Sub-requests run independently (`stopOnFirstFailure=false`): check each `ok`. Each batch
     gets a fresh `deduplicationKey`, kept for every retry of its POST: Ecwid remembers the key
     for an hour and answers a repeated POST with the first batch's ticket without running it
-    again (docs/ecwid/api-reference/rest-api/batch-requests.md, "Create batch request"), so a
+    again (docs.ecwid.com/api-reference/rest-api/batch-requests/create-batch-request: the
+    `deduplicationKey` query param; the local docs/ecwid copy holds only the overview,
+    docs/ecwid/api-reference/rest-api/batch-requests.md), so a
     POST whose answer was lost (timeout, dropped connection, 5xx) is re-sent, even for
     `quantityDelta` requests. A batch still running after `max_wait` seconds, or polls failing
     after retries, raise `EcwidWriteUncertain`: the caller re-reads before deciding again.
