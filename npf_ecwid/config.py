@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -40,6 +40,26 @@ class StockMode(StrEnum):
     ON_HAND = "on_hand"
     AVAILABLE = "available"
     OFF = "off"
+
+
+class StatusMeaning(StrEnum):
+    """What a merchant's custom status means to the warehouse (`custom_statuses`)."""
+
+    OPEN = "open"  # the default: the order is live (handed off, holds stock)
+    SHIPPED = "shipped"  # done: its units are no longer the warehouse's stock
+    CANCELLED = "cancelled"  # do not ship: `npf_order.cancelled_at` is set, holds no stock
+
+
+# Ecwid's custom statuses; each store names them (docs/ecwid/api-reference/rest-api/orders/
+# search-orders.md lists them among `paymentStatus` / `fulfillmentStatus` values).
+CustomStatus = Literal[
+    "CUSTOM_FULFILLMENT_STATUS_1",
+    "CUSTOM_FULFILLMENT_STATUS_2",
+    "CUSTOM_FULFILLMENT_STATUS_3",
+    "CUSTOM_PAYMENT_STATUS_1",
+    "CUSTOM_PAYMENT_STATUS_2",
+    "CUSTOM_PAYMENT_STATUS_3",
+]
 
 
 _CLIENT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
@@ -97,6 +117,8 @@ class ClientConfig(BaseModel):
     payment_statuses: list[PaymentStatus] = Field(default_factory=list)
     push_tracking_url: bool = False
     disable_customer_notifications: bool = False
+    shipping_rates: bool = False  # Ecwid calls our rates endpoint: token needs add_shipping_method
+    custom_statuses: dict[CustomStatus, StatusMeaning] = Field(default_factory=dict)
     stock: StockMode = StockMode.OFF
     stock_time: time = time(18, 0)
     timezone: Annotated[str, AfterValidator(_time_zone)] = "Australia/Melbourne"
@@ -123,6 +145,10 @@ class ClientConfig(BaseModel):
     @classmethod
     def _api_url(cls, value: str | None) -> str | None:
         return None if value is None else check_api_url(value)
+
+    def statuses_meaning(self, *meanings: StatusMeaning) -> frozenset[str]:
+        """The custom statuses this client maps to any of `meanings` (unmapped ones: open)."""
+        return frozenset(status for status, m in self.custom_statuses.items() if m in meanings)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -1,9 +1,10 @@
+import re
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
-from npf_ecwid.config import ConfigError, StockMode, load_clients, resolve_token
+from npf_ecwid.config import ConfigError, StatusMeaning, StockMode, load_clients, resolve_token
 from npf_ecwid.onboarding.clients_file import add_client
 from npf_ecwid.onboarding.tokens import save_token_to_env
 from npf_ecwid.settings import SettingsError, get_settings
@@ -156,3 +157,44 @@ def test_database_and_alert_urls_are_secret_in_settings(monkeypatch: pytest.Monk
     settings = get_settings()
     assert "pw-XYZ" not in repr(settings) and "hook-XYZ" not in repr(settings)
     assert settings.effective_database_url == "postgresql+psycopg://npf:pw-XYZ@db/npf"
+
+
+def test_custom_statuses_map_to_open_shipped_or_cancelled(tmp_path: Path) -> None:
+    text = GOOD + (
+        "shipping_rates = true\n"
+        "[clients.ACME.custom_statuses]\n"
+        'CUSTOM_FULFILLMENT_STATUS_1 = "shipped"\n'
+        'CUSTOM_PAYMENT_STATUS_2 = "cancelled"\n'
+        'CUSTOM_FULFILLMENT_STATUS_3 = "open"\n'
+    )
+    acme = load_clients(write(tmp_path, text))["ACME"]
+    assert acme.shipping_rates is True
+    assert acme.statuses_meaning(StatusMeaning.CANCELLED) == {"CUSTOM_PAYMENT_STATUS_2"}
+    done = acme.statuses_meaning(StatusMeaning.SHIPPED, StatusMeaning.CANCELLED)
+    assert done == {"CUSTOM_FULFILLMENT_STATUS_1", "CUSTOM_PAYMENT_STATUS_2"}
+    plain = load_clients(write(tmp_path, GOOD))["ACME"]
+    assert plain.custom_statuses == {} and plain.shipping_rates is False  # default: all open
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        (
+            'CUSTOM_FULFILLMENT_STATUS_1 = "gone"',
+            "client ACME: field custom_statuses.CUSTOM_FULFILLMENT_STATUS_1: Input should be "
+            "'open', 'shipped' or 'cancelled'",
+        ),
+        (
+            'CUSTOM_FULFILLMENT_STATUS_4 = "open"',
+            "client ACME: field custom_statuses.CUSTOM_FULFILLMENT_STATUS_4.[key]: Input should "
+            "be 'CUSTOM_FULFILLMENT_STATUS_1'",
+        ),
+        ('PAID = "shipped"', "field custom_statuses.PAID.[key]: Input should be 'CUSTOM_"),
+    ],
+)
+def test_bad_custom_status_mapping_is_a_clear_error(
+    tmp_path: Path, entry: str, expected: str
+) -> None:
+    text = GOOD + f"[clients.ACME.custom_statuses]\n{entry}\n"
+    with pytest.raises(ConfigError, match=re.escape(expected)):
+        load_clients(write(tmp_path, text))

@@ -78,10 +78,6 @@ class BatchStatus(EcwidModel):
     responses: list[BatchResponse] = Field(default_factory=list)
 
 
-def _is_delta(request: BatchRequest) -> bool:
-    return request.path.rstrip("/").endswith("/inventory")
-
-
 async def run_batch(
     session: EcwidSession,
     requests: list[BatchRequest],
@@ -92,9 +88,14 @@ async def run_batch(
     """Run `requests` in batches of up to 500, in order; one `BatchResponse` per request.
 
     Sub-requests run independently (`stopOnFirstFailure=false`): check each `ok`. Each batch
-    carries a fresh `deduplicationKey` (Ecwid remembers it for an hour), and a batch with
-    `quantityDelta` requests is not re-POSTed after a lost answer (`EcwidWriteUncertain`).
-    A batch still running after `max_wait` seconds raises `EcwidWriteUncertain` too.
+    gets a fresh `deduplicationKey`, kept for every retry of its POST: Ecwid remembers the key
+    for an hour and answers a repeated POST with the first batch's ticket without running it
+    again (docs.ecwid.com/api-reference/rest-api/batch-requests/create-batch-request: the
+    `deduplicationKey` query param; the local docs/ecwid copy holds only the overview,
+    docs/ecwid/api-reference/rest-api/batch-requests.md), so a
+    POST whose answer was lost (timeout, dropped connection, 5xx) is re-sent, even for
+    `quantityDelta` requests. A batch still running after `max_wait` seconds, or polls failing
+    after retries, raise `EcwidWriteUncertain`: the caller re-reads before deciding again.
     """
     responses: list[BatchResponse] = []
     for start in range(0, len(requests), MAX_BATCH):
@@ -111,9 +112,10 @@ async def _one_batch(
         "POST",
         "/batch",
         what=what,
+        # One key for every attempt of this POST, so a re-POST returns the first ticket.
         params={"stopOnFirstFailure": "false", "deduplicationKey": str(uuid.uuid4())},
         json=[request.to_body() for request in requests],
-        idempotent=not any(_is_delta(request) for request in requests),
+        idempotent=True,
     )
     ticket = parse(BatchTicket, response, what).ticket
     deadline = time.monotonic() + max_wait

@@ -8,6 +8,10 @@ the request's headers.
 
 from __future__ import annotations
 
+import re
+
+from npf_ecwid.alerts import redact
+
 
 class EcwidError(Exception):
     """Base of every Ecwid API error."""
@@ -64,3 +68,32 @@ class EcwidWriteUncertain(EcwidError):
     (read timeout, dropped connection, 5xx). Re-sending could apply the delta twice, so the
     caller must re-read the current quantity and decide afresh.
     """
+
+
+# --- Ecwid's own error text -------------------------------------------------------------------
+#
+# Ecwid's `errorMessage` (and a batch sub-request's body) is the one piece of an error we do
+# not write ourselves. An answer that echoes the request (a gateway error page, a 400 that
+# quotes a header or a customer's address) would carry the token or personal data into
+# `npf_*` tables, logs and Prefect artifacts, so it is redacted and capped where it is read.
+
+ERROR_TEXT_LIMIT = 300
+
+# Besides the credentials `alerts.redact` blanks (Ecwid tokens, bearer values, `token=`):
+_REDACTIONS = (
+    # An Authorization header value, scheme and all.
+    (re.compile(r"(?i)(authorization\s*[:=]\s*)(bearer\s+|basic\s+)?[^\s;,&]+"), r"\1***"),
+    # E-mail addresses (customers') and long opaque strings (keys, hashes, session ids).
+    (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
+    (re.compile(r"\b[A-Za-z0-9_\-]{32,}\b"), "***"),
+)
+
+
+def clean_error_text(text: str, *, limit: int = ERROR_TEXT_LIMIT) -> str:
+    """`text` from Ecwid made safe to store and log: tokens, Authorization values, e-mail
+    addresses and long opaque strings replaced, whitespace collapsed, at most `limit`
+    characters (an ellipsis marks a cut)."""
+    for pattern, replacement in _REDACTIONS:
+        text = pattern.sub(replacement, text)
+    text = " ".join(redact(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

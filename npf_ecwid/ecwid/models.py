@@ -179,6 +179,7 @@ class Order(EcwidModel):
     tracking_number: str | None = None
     tracking_url: str | None = None
     hidden: bool | None = None
+    disable_all_customer_notifications: bool | None = None
     create_date: EcwidDateTime | None = None
     update_date: EcwidDateTime | None = None
     create_timestamp: int | None = None

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from npf_ecwid.ecwid.errors import EcwidError
+from npf_ecwid.ecwid.errors import EcwidBadResponse, EcwidError
 from npf_ecwid.ecwid.models import EcwidModel, Page
 from npf_ecwid.ecwid.session import describe_validation_error, parse
 from npf_ecwid.ecwid.stats import ClientStats, RejectedItem
@@ -20,6 +20,7 @@ from npf_ecwid.ecwid.stats import ClientStats, RejectedItem
 log = logging.getLogger("npf_ecwid.ecwid")
 
 PAGE_SIZE = 100  # Ecwid's maximum (and default) `limit`
+SHORT_PAGE_READS = 3  # reads of a page that comes back cut short before giving up
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -151,6 +152,19 @@ def page_offsets(total: int, requested: Iterable[int]) -> list[int]:
     """Offsets of overlapping pages covering `total` items, minus those already requested."""
     done = set(requested)
     return [o for o in range(0, total, STEP) if o not in done]
+
+
+class EcwidShortPage(EcwidBadResponse):
+    """A page kept coming back with fewer items than `limit` although it is not the last
+    (`offset + count < total`): the items after it cannot be trusted, so the search fails
+    (its run fails loudly and the next run pages again) instead of returning a gap."""
+
+
+def cut_short(page: Page[Any]) -> bool:
+    """Fewer items than asked for, yet not the last page: the envelope contradicts itself
+    (docs/ecwid/api-reference/rest-api/orders/search-orders.md and products/search-products.md:
+    `count` items from `offset`, of `total`; only the last page holds fewer than `limit`)."""
+    return page.count < page.limit and page.offset + page.count < page.total
 
 
 def reaches_end(page: Page[Any]) -> bool:

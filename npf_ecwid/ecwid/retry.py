@@ -6,6 +6,7 @@ typed error a caller finally sees.
 | 2xx | return | return |
 | 429 | pause the token's limiter for `Retry-After`, retry | same (Ecwid ignored the request) |
 | 5xx | retry with jittered exponential backoff | `EcwidWriteUncertain` at once |
+| 408 `TIMEOUT` (Ecwid's own timeout) | retry, like a read timeout | `EcwidWriteUncertain` at once |
 | connect error / connect or pool timeout | retry | retry (nothing was sent) |
 | read/write timeout, dropped connection | retry | `EcwidWriteUncertain` at once |
 | 401/402/403 | `EcwidAuthError` | same |
@@ -14,6 +15,13 @@ typed error a caller finally sees.
 
 Retries are bounded by `RetryPolicy.max_attempts`; when they run out the caller gets
 `EcwidRateLimited`, `EcwidServerError` or `EcwidUnavailable`.
+
+408: docs/ecwid/api-reference/rest-api/rest-api-error-codes.md lists `TIMEOUT` 408 "Request
+failed due to timeout": Ecwid gave up on the request after it arrived, so, as with our own read
+timeout, a retry is safe for an idempotent request and may double a `quantityDelta`.
+
+Ecwid's `errorMessage` is kept on the error redacted and capped (`errors.clean_error_text`):
+some answers echo the request, and the text ends up in tables and logs.
 """
 
 from __future__ import annotations
@@ -44,6 +52,7 @@ from npf_ecwid.ecwid.errors import (
     EcwidServerError,
     EcwidUnavailable,
     EcwidWriteUncertain,
+    clean_error_text,
 )
 from npf_ecwid.ecwid.stats import ClientStats
 
@@ -59,6 +68,9 @@ _MAYBE_SENT = (
     httpx.RemoteProtocolError,
     TimeoutError,  # our overall per-attempt deadline
 )
+
+
+TIMEOUT_STATUS = 408  # Ecwid's `TIMEOUT`: handled like a read timeout (see the table)
 
 
 @dataclass(frozen=True)
@@ -90,7 +102,10 @@ def _ecwid_error_body(response: httpx.Response) -> tuple[str | None, str | None]
     if not isinstance(body, dict):
         return None, None
     message, code = body.get("errorMessage"), body.get("errorCode")
-    return (str(message) if message else None), (str(code) if code else None)
+    return (
+        clean_error_text(str(message)) if message else None,
+        clean_error_text(str(code), limit=64) if code else None,
+    )
 
 
 def error_for(response: httpx.Response, what: str) -> EcwidError:
@@ -107,6 +122,8 @@ def error_for(response: httpx.Response, what: str) -> EcwidError:
         return EcwidNotFound(f"{what} not found (404)", **kw)
     if status == 429:
         return EcwidRateLimited(f"Ecwid kept rate-limiting {what} (429)", **kw)
+    if status == TIMEOUT_STATUS:
+        return EcwidUnavailable(f"Ecwid timed out on {what} (408): {detail}", **kw)
     if status >= 500:
         return EcwidServerError(f"Ecwid server error on {what} ({status}): {detail}", **kw)
     return EcwidBadRequest(f"Ecwid rejected {what} ({status}): {detail}", **kw)
@@ -136,7 +153,7 @@ def classify(response: httpx.Response, what: str, *, idempotent: bool) -> None:
     error = error_for(response, what)
     if status == 429:
         raise _Retry(error, rate_limited=True)
-    if status >= 500:
+    if status >= 500 or status == TIMEOUT_STATUS:
         if not idempotent:
             raise EcwidWriteUncertain(
                 f"{what}: Ecwid answered {status}; the change may have been applied, "

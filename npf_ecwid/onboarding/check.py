@@ -27,6 +27,18 @@ REQUIRED_SCOPES: tuple[str, ...] = (
 )
 
 
+# Ecwid calls an app's shipping URL at checkout only if the app has this scope (Ecwid's
+# "Online shipping methods" guide, quoted in the project's research/ecwid-api.md §7; the REST
+# reference under docs/ecwid/ does not cover the shipping app).
+SHIPPING_SCOPE = "add_shipping_method"
+
+
+def required_scopes(client: ClientConfig) -> tuple[str, ...]:
+    """What this client's token must carry: the flows' scopes, plus `add_shipping_method`
+    when the client uses our rates endpoint (`shipping_rates = true`)."""
+    return REQUIRED_SCOPES + ((SHIPPING_SCOPE,) if client.shipping_rates else ())
+
+
 class Verdict(StrEnum):
     OK = "OK"
     TOKEN_NOT_SET = "token not set"  # noqa: S105 - a verdict label, not a password
@@ -80,7 +92,7 @@ async def check_client(
             )
         except EcwidError as error:
             return CheckResult(client.code, Verdict.UNREACHABLE, str(error))
-        missing = [scope for scope in REQUIRED_SCOPES if scope not in info.permissions]
+        missing = [scope for scope in required_scopes(client) if scope not in info.permissions]
         if missing:
             return CheckResult(client.code, Verdict.MISSING_SCOPES, ", ".join(missing))
         try:

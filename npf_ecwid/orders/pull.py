@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from npf_ecwid.config import ClientConfig
+from npf_ecwid.config import ClientConfig, StatusMeaning
 from npf_ecwid.ecwid.api import EcwidAPI
 from npf_ecwid.ecwid.client import OrderQuery
 from npf_ecwid.ecwid.errors import EcwidAuthError, EcwidError
@@ -215,7 +215,8 @@ def prepare(
     `deleted` (Ecwid deleted them after we read them) are skipped, never handed off new."""
     names, internals = {d.order_id for d in deleted}, {d.id for d in deleted}
     gone = {o.id for o in orders if o.id in names or o.internal_id in internals}
-    frames = normalise_orders([o for o in orders if o.id not in gone], currency)
+    cancelled = client.statuses_meaning(StatusMeaning.CANCELLED)
+    frames = normalise_orders([o for o in orders if o.id not in gone], currency, cancelled)
     filtered = apply_filters(client, frames, handed_off)
     filtered.skipped.update(dict.fromkeys(gone, DELETED_REASON))
     problems = find_problems(filtered.kept)

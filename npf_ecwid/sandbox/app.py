@@ -22,7 +22,7 @@ from npf_ecwid.sandbox import (  # noqa: F401 (importing registers the routes)
     endpoints_orders,
     endpoints_storage,
 )
-from npf_ecwid.sandbox.control import ALL_SCOPES, Faults, Sandbox
+from npf_ecwid.sandbox.control import ALL_SCOPES, Faults, Sandbox, ScriptedFault
 from npf_ecwid.sandbox.errors import ApiError
 from npf_ecwid.sandbox.middleware import (
     DROP_LOG_FILTER,
@@ -33,7 +33,7 @@ from npf_ecwid.sandbox.middleware import (
 )
 from npf_ecwid.sandbox.router import Call, dispatch
 
-__all__ = ["ALL_SCOPES", "ConnectionDropped", "Faults", "Sandbox", "create_app"]
+__all__ = ["ALL_SCOPES", "ConnectionDropped", "Faults", "Sandbox", "ScriptedFault", "create_app"]
 
 _JSON_TYPES = ("application/json", "text/json")
 _BODY_METHODS = frozenset({"PUT", "POST"})

@@ -11,12 +11,17 @@ Invariants kept on every write, matching Ecwid:
 from __future__ import annotations
 
 import copy
+import itertools
+import time
+from collections.abc import Callable
 from typing import Any
 
 from npf_ecwid.sandbox.errors import ApiError, bad_param, not_found
 
 # Fields a PUT may not change (Ecwid ignores them).
-_READ_ONLY = frozenset({"id", "combinations", "inStock", "created", "createTimestamp"})
+_READ_ONLY = frozenset(
+    {"id", "combinations", "inStock", "created", "createTimestamp", "updateTimestamp"}
+)
 
 
 def _in_stock(item: dict[str, Any]) -> bool:
@@ -55,12 +60,37 @@ def _delta(body: Any) -> int:
     return delta
 
 
-class Catalog:
-    """Products keyed by numeric id; SKU index over product and variation SKUs."""
+# `sortBy` of `GET /products` (docs/ecwid/api-reference/rest-api/products/search-products.md).
+SORT_BY = frozenset(
+    {
+        "RELEVANCE",
+        "DEFINED_BY_STORE_OWNER",
+        "ADDED_TIME_DESC",
+        "ADDED_TIME_ASC",
+        "NAME_ASC",
+        "NAME_DESC",
+        "PRICE_ASC",
+        "PRICE_DESC",
+        "UPDATED_TIME_ASC",
+        "UPDATED_TIME_DESC",
+    }
+)
 
-    def __init__(self) -> None:
+
+class Catalog:
+    """Products keyed by numeric id; SKU index over product and variation SKUs.
+
+    Every write to a product (stock included: Ecwid's `product.updated` fires for stock
+    changes) bumps its `updateTimestamp` and a change counter that orders `UPDATED_TIME_*`
+    within one second.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._products: dict[int, dict[str, Any]] = {}
         self._sku_index: dict[str, tuple[int, int | None]] | None = None
+        self._clock = clock
+        self._changes = itertools.count(1)
+        self._changed: dict[int, int] = {}
 
     # --- reading ----------------------------------------------------------------------
 
@@ -70,6 +100,35 @@ class Catalog:
 
     def ids(self) -> list[int]:
         return list(self._products)
+
+    def sorted_ids(self, ids: list[int], sort_by: str) -> list[int]:
+        """`ids` in `sortBy` order. Ecwid documents no order for `RELEVANCE` (the default)
+        without a keyword; the sandbox serves the most recently changed products first, the
+        least convenient plausible order: a client paging without a stable `sortBy` sees
+        products move to the front as their stock changes, and misses some."""
+        if sort_by in ("RELEVANCE", "UPDATED_TIME_DESC"):
+            return sorted(ids, key=self._change_key, reverse=True)
+        if sort_by == "UPDATED_TIME_ASC":
+            return sorted(ids, key=self._change_key)
+        keys: dict[str, Callable[[int], Any]] = {
+            "ADDED_TIME": lambda i: (self._products[i].get("createTimestamp", 0), i),
+            "NAME": lambda i: (str(self._products[i].get("name", "")).lower(), i),
+            "PRICE": lambda i: (self._products[i].get("price", 0), i),
+        }
+        if sort_by == "DEFINED_BY_STORE_OWNER":
+            return sorted(ids)
+        name, _, order = sort_by.rpartition("_")
+        return sorted(ids, key=keys[name], reverse=order == "DESC")
+
+    def _change_key(self, product_id: int) -> tuple[int, int, int]:
+        product = self._products[product_id]
+        return (product.get("updateTimestamp", 0), self._changed.get(product_id, 0), product_id)
+
+    def changed(self, product_id: int) -> None:
+        """Record a write to the product: `updateTimestamp` now, next change number."""
+        product = self.raw(product_id)
+        product["updateTimestamp"] = max(int(self._clock()), product.get("updateTimestamp", 0))
+        self._changed[product_id] = next(self._changes)
 
     def raw(self, product_id: int) -> dict[str, Any]:
         product = self._products.get(product_id)
@@ -144,6 +203,7 @@ class Catalog:
             if "sku" not in item:
                 raise bad_param("SKU for combination is not set")
         delta = _delta(body)
+        self.changed(product_id)
         if item.get("unlimited"):
             return {"updateCount": 1}
         item["quantity"] = item.get("quantity", 0) + delta
@@ -159,6 +219,7 @@ class Catalog:
                 product[key] = copy.deepcopy(value)
         if "sku" in body:
             self._sku_index = None
+        self.changed(product_id)
         return {"updateCount": 1}
 
     def update_combination(
@@ -181,6 +242,7 @@ class Catalog:
         for key, value in body.items():
             if key not in _READ_ONLY and key not in ("quantity", "unlimited", "sku"):
                 combination[key] = copy.deepcopy(value)
+        self.changed(product_id)
         return {"updateCount": 1}
 
     def set_stock(self, sku: str, quantity: int | None) -> None:
@@ -193,6 +255,7 @@ class Catalog:
             _apply_stock_fields(self.raw(product_id), body)
         else:
             _apply_stock_fields(self.combination(product_id, combination_id), body)
+        self.changed(product_id)
 
 
 def require_object(body: Any) -> dict[str, Any]:

@@ -25,6 +25,33 @@ ALL_SCOPES: tuple[str, ...] = (
 
 
 @dataclass
+class ScriptedFault:
+    """A fault for the next `times` requests with this `method` whose store-relative path
+    starts with `path` (e.g. `POST /batch`), applied after the rate limit, before the random
+    faults; a test's way to hit one exact request instead of a share of them.
+
+    - `drop_after`: run the request (writes applied), then lose its answer.
+    - `status`: answer `status` with Ecwid's error body (`error_code`, `message`); `{auth}` in
+      `message` becomes the request's Authorization header value (an error echoing the
+      request, which our error handling must redact).
+    - `short_page`: run the request, then drop the last `short_by` items of the page it
+      answers (`count` lowered to match; `total` kept): a page cut short in the middle.
+    """
+
+    fault: str
+    method: str = "GET"
+    path: str = "/"
+    times: int = 1
+    status: int = 500
+    error_code: str | None = None
+    message: str = "Injected error"
+    short_by: int = 1
+
+    def matches(self, method: str, path: str) -> bool:
+        return self.times > 0 and method == self.method and path.startswith(self.path)
+
+
+@dataclass
 class Faults:
     """Injected faults, read on every request, so tests may change them between calls.
 
@@ -42,6 +69,7 @@ class Faults:
     - `throttle_rate`: share answered 429 with `Retry-After: throttle_retry_after` whatever
       the window holds (Ecwid-side bursts); uses no slot.
     - `batch_pending_polls`: how many `GET /batch` polls report IN_PROGRESS before COMPLETED.
+    - `scripted`: `ScriptedFault`s for exact requests, used up one match at a time.
     Faulted requests (5xx, hang, drop) were admitted, so they count against the limit.
     """
 
@@ -59,6 +87,15 @@ class Faults:
     throttle_retry_after: int = 1
     spike_rate: float = 0.0
     spike_ms: float = 2000.0
+    scripted: list[ScriptedFault] = field(default_factory=list)
+
+    def take_scripted(self, method: str, path: str) -> ScriptedFault | None:
+        """The first scripted fault matching this request, with one use taken off."""
+        for scripted in self.scripted:
+            if scripted.matches(method, path):
+                scripted.times -= 1
+                return scripted
+        return None
 
 
 @dataclass

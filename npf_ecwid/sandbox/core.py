@@ -57,7 +57,7 @@ class SandboxStore:
         self.order_suffix = order_suffix
         self.store_name = store_name
         self.clock = clock
-        self.catalog = Catalog()
+        self.catalog = Catalog(clock)
         self.app_storage: dict[str, str] = {}  # endpoints_storage; sent as merchantAppSettings
         self.write_log: list[WriteLogEntry] = []
         self.version = 0
@@ -258,6 +258,7 @@ class SandboxStore:
         holder = self.catalog.stock_holder(line["productId"], line.get("combinationId"))
         if not holder.get("unlimited"):
             holder["quantity"] = holder.get("quantity", 0) - int(line.get("quantity", 1))
+        self.catalog.changed(line["productId"])
 
     def stamp_update(self, order: dict[str, Any]) -> None:
         now = max(self.clock(), order["createTimestamp"], order["updateTimestamp"])

@@ -4,7 +4,9 @@ The sandbox runs a batch synchronously when it is posted, one request after anot
 schedule for `allowParallelMode=true` too), each through the same `dispatch` as a direct call:
 same scopes, errors and write log (entries carry the batch ticket). `stopOnFirstFailure`
 (default true) marks the requests after the first non-2xx one NOT_EXECUTED. A repeated
-`deduplicationKey` within an hour returns the first ticket without running anything again.
+`deduplicationKey` within an hour returns the first ticket without running anything again
+(docs.ecwid.com/api-reference/rest-api/batch-requests/create-batch-request; overview in
+docs/ecwid/api-reference/rest-api/batch-requests.md).
 `Faults.batch_pending_polls` makes the first polls answer IN_PROGRESS.
 """
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from npf_ecwid.sandbox.catalog import require_object
+from npf_ecwid.sandbox.catalog import SORT_BY, require_object
 from npf_ecwid.sandbox.errors import bad_param
 from npf_ecwid.sandbox.params import bool_param, comma_list, envelope, paging
 from npf_ecwid.sandbox.router import Call, route
@@ -48,9 +48,13 @@ def _product_ids(call: Call) -> list[int]:
 
 @route("GET", "/products", "read_catalog")
 def search_products(call: Call) -> dict[str, Any]:
-    """`GET /products`, in product id order (Ecwid's default `RELEVANCE` is unspecified)."""
+    """`GET /products` in `sortBy` order (docs/ecwid/api-reference/rest-api/products/
+    search-products.md; default `RELEVANCE`, see `Catalog.sorted_ids`)."""
     offset, limit = paging(call.query)
-    ids = _product_ids(call)
+    sort_by = call.query.get("sortBy", "RELEVANCE")
+    if sort_by not in SORT_BY:
+        raise bad_param(f"Parameter 'sortBy' must be one of {', '.join(sorted(SORT_BY))}")
+    ids = call.store.catalog.sorted_ids(_product_ids(call), sort_by)
     page = [call.store.catalog.view(i) for i in ids[offset : offset + limit]]
     return envelope(page, len(ids), offset, limit)
 

@@ -191,6 +191,9 @@ class OrderFactory:
             "paymentMethod": "Credit card",
             "customerId": 1000 + internal_id % 5000,
             "hidden": False,
+            # A stored order flag (docs/ecwid/api-reference/rest-api/orders/get-order.md):
+            # true silences every customer mail for the order until set back to false.
+            "disableAllCustomerNotifications": False,
             "lang": "en",
             "createDate": ecwid_date(created),
             "updateDate": ecwid_date(updated),

@@ -4,11 +4,13 @@ In order: log the arrival; maybe answer an injected 429 burst (`throttle_rate`, 
 used); take a slot in the token's rolling window or answer 429 + `Retry-After`; add latency
 (and maybe a spike); then maybe drop the connection, hang, answer 5xx, or run the request
 and lose its response (`drop_after_rate`: the write IS applied, the client cannot know).
+A `ScriptedFault` matching the request comes before the random faults.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 from typing import Any
@@ -18,7 +20,7 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from npf_ecwid.sandbox.control import RequestLogEntry, Sandbox
+from npf_ecwid.sandbox.control import RequestLogEntry, Sandbox, ScriptedFault
 from npf_ecwid.sandbox.errors import ApiError
 
 API_PATH = re.compile(r"^/api/v3/(?P<store>[^/]+)(?P<rest>/.*)?$")
@@ -104,6 +106,11 @@ class FaultMiddleware:
             delay += faults.spike_ms
         if delay > 0:
             await asyncio.sleep(delay / 1000)
+        scripted = faults.take_scripted(scope["method"], entry.path)
+        if scripted is not None:
+            entry.fault = f"scripted {scripted.fault}"
+            await self._scripted(scope, receive, send, entry, scripted)
+            return
         roll = rnd()
         for name, rate in (
             ("drop", faults.drop_rate),
@@ -123,6 +130,46 @@ class FaultMiddleware:
             await send(message)
 
         await self.app(scope, receive, record_status)
+
+    async def _scripted(
+        self, scope: Scope, receive: Receive, send: Send, entry: Any, scripted: ScriptedFault
+    ) -> None:
+        if scripted.fault == "drop_after":
+            await self._drop_after(scope, receive, send, entry)
+        elif scripted.fault == "status":
+            auth = Headers(scope=scope).get("authorization", "")
+            message = scripted.message.replace("{auth}", auth)
+            entry.status = scripted.status
+            await error_response(scripted.status, scripted.error_code, message)(
+                scope, receive, send
+            )
+        elif scripted.fault == "short_page":
+            await self._short_page(scope, receive, send, entry, scripted.short_by)
+        else:
+            raise ValueError(f"unknown scripted fault {scripted.fault!r}")
+
+    async def _short_page(
+        self, scope: Scope, receive: Receive, send: Send, entry: Any, short_by: int
+    ) -> None:
+        messages: list[Message] = []
+
+        async def keep(message: Message) -> None:
+            messages.append(message)
+
+        await self.app(scope, receive, keep)
+        start = next(m for m in messages if m["type"] == "http.response.start")
+        body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
+        page = json.loads(body)
+        if start["status"] == 200 and isinstance(page, dict) and "items" in page:
+            cut = max(0, len(page["items"]) - short_by)
+            page["items"] = page["items"][:cut]
+            page["count"] = len(page["items"])
+            body = json.dumps(page).encode()
+        headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        entry.status = start["status"]
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
     async def _drop(self, scope: Scope, receive: Receive, send: Send, entry: Any) -> None:
         entry.status = 0

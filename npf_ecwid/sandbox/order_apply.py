@@ -5,6 +5,8 @@
 - `items`, when present, replaces the whole item list: Ecwid deletes the items a PUT leaves
   out (api-docs.ecwid.com/reference/update-order). Lines without an `id` get a fresh one.
 - Status values must be known Ecwid statuses (400 otherwise).
+- `disableAllCustomerNotifications` is stored on the order like any other field and stays
+  until a later PUT changes it (docs/ecwid/api-reference/rest-api/orders/update-order.md).
 - Every accepted update bumps `updateDate`/`updateTimestamp`. Answer: `{"updateCount": 1}`.
 """
 
@@ -34,6 +36,7 @@ READ_ONLY = frozenset(
     }
 )
 MERGED = frozenset({"shippingPerson", "billingPerson", "shippingOption"})
+_BOOLEANS = ("disableAllCustomerNotifications", "externalFulfillment")
 _STRINGS = ("trackingNumber", "trackingUrl", "privateAdminNotes", "externalOrderId", "email")
 
 
@@ -45,6 +48,9 @@ def _validate(body: dict[str, Any]) -> None:
     for key in _STRINGS:
         if key in body and body[key] is not None and not isinstance(body[key], str):
             raise bad_param(f"Field '{key}' must be a string")
+    for key in _BOOLEANS:
+        if key in body and not isinstance(body[key], bool):
+            raise bad_param(f"Field '{key}' must be a boolean")
     for key in MERGED:
         if key in body and body[key] is not None and not isinstance(body[key], dict):
             raise bad_param(f"Field '{key}' must be an object")

@@ -2,8 +2,10 @@
 
 Safety against double-applying (a delta PUT is not idempotent):
 * every delta is recorded as `intent` before it is sent, then `applied`/`failed`/`uncertain`;
-* the client never retries a delta whose answer was lost or was a 5xx (`EcwidWriteUncertain`);
-  a 429 or a connect error is retried by the client because Ecwid ignored the request;
+* the client never retries a single delta PUT whose answer was lost or was a 5xx
+  (`EcwidWriteUncertain`); a 429 or a connect error is retried because Ecwid ignored it. A
+  batch POST is retried: its `deduplicationKey` makes Ecwid answer a re-POST with the first
+  batch's ticket instead of running it again (`ecwid.batch.run_batch`);
 * nothing here ever resends a recorded delta. An uncertain or interrupted push is settled by the
   next run, which re-reads Ecwid and recomputes the delta from the fresh quantity.
 

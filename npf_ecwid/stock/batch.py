@@ -9,7 +9,8 @@ and a lost answer for one chunk leaves the others' outcomes known. Outcome per s
 | NOT_EXECUTED, or FAILED with a 4xx | failed (did not apply) |
 | FAILED with a 5xx (Ecwid already retried it 5 times), or no answer for it | uncertain |
 | the POST itself refused (4xx, or 429/connect errors after retries) | failed, whole chunk |
-| the POST's or a poll's answer lost, or still running at the deadline | uncertain, whole chunk |
+| the POST's answer lost | re-POSTed with the same `deduplicationKey` (no second run) |
+| a poll's answer lost after retries, or still running at the deadline | uncertain, whole chunk |
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import Engine
 
 from npf_ecwid.ecwid.batch import BatchRequest, BatchResponse
-from npf_ecwid.ecwid.errors import EcwidError, EcwidWriteUncertain
+from npf_ecwid.ecwid.errors import EcwidError, EcwidWriteUncertain, clean_error_text
 from npf_ecwid.locks import may_write
 from npf_ecwid.stock.history import PushState, record_outcomes
 
@@ -54,7 +55,8 @@ def _judge(answer: BatchResponse | None) -> Outcome:
         return PushState.UNCERTAIN, "no answer for this request in the batch result"
     if answer.ok:
         return PushState.APPLIED, None
-    text = f"batch {answer.status} {answer.http_status_code or ''} {answer.http_body or ''}"
+    body = clean_error_text(str(answer.http_body or ""))  # Ecwid's text: may echo the request
+    text = f"batch {answer.status} {answer.http_status_code or ''} {body}"
     if answer.status == "FAILED" and (answer.http_status_code or 500) >= 500:
         return PushState.UNCERTAIN, text.strip()
     return PushState.FAILED, text.strip()

@@ -49,22 +49,24 @@ HANDOFF_COLUMNS = ["order_id", "received_at", "shipped_at"]
 INFLIGHT_COLUMNS = ["sku", "inflight", "inflight_orders"]
 
 
-def holds_stock(order: Order) -> bool:
+def holds_stock(order: Order, done_custom: frozenset[str] = frozenset()) -> bool:
     """True while Ecwid's quantity still has this order's units taken out and they have not
-    left the warehouse."""
+    left the warehouse. `done_custom`: custom statuses the client maps to shipped/cancelled."""
     return (
         order.fulfillment_status not in DONE_FULFILMENT
         and order.payment_status not in RELEASED_PAYMENT
+        and order.fulfillment_status not in done_custom
+        and order.payment_status not in done_custom
     )
 
 
-def order_lines(orders: Iterable[Order]) -> pd.DataFrame:
+def order_lines(orders: Iterable[Order], done_custom: frozenset[str] = frozenset()) -> pd.DataFrame:
     """Lines of stock-holding orders: `order_id`, `sku`, `quantity`. Lines without a SKU or a
     positive quantity cannot be matched to a unit and are left out."""
     rows = [
         {"order_id": order.id, "sku": item.sku.strip(), "quantity": item.quantity}
         for order in orders
-        if holds_stock(order)
+        if holds_stock(order, done_custom)
         for item in order.items
         if item.sku and item.sku.strip() and item.quantity and item.quantity > 0
     ]

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine
 
-from npf_ecwid.config import ClientConfig, StockMode
+from npf_ecwid.config import ClientConfig, StatusMeaning, StockMode
 from npf_ecwid.ecwid.client import EcwidClient, OrderQuery
 from npf_ecwid.locks import NOT_SENT, WriteCheck, no_check
 from npf_ecwid.stock.apply import BATCH_MIN, PushOutcome, push_changes
@@ -84,7 +84,11 @@ def read_feed(source: StockSource, client: str) -> Feed:
     return Feed(frame=feed_frame(feed.levels), origin=feed.origin, problems=list(feed.problems))
 
 
-async def read_ecwid(ecwid: EcwidClient, engine: Engine, client: str) -> EcwidSide:
+async def read_ecwid(
+    ecwid: EcwidClient, engine: Engine, client: str, done_custom: frozenset[str] = frozenset()
+) -> EcwidSide:
+    """`done_custom`: the client's custom statuses mapped to shipped/cancelled (no stock held).
+    Open orders that did not parse have no status to map: they count in flight."""
     rejected = ecwid.stats.rejected
     before_products = len(rejected)
     products = await ecwid.search_products()
@@ -95,7 +99,7 @@ async def read_ecwid(ecwid: EcwidClient, engine: Engine, client: str) -> EcwidSi
     before_orders = len(rejected)
     orders = await ecwid.search_orders(OrderQuery(fulfillment_statuses=OPEN_FULFILMENT))
     unreadable = unreadable_open_orders(rejected[before_orders:], (o.id for o in orders))
-    parsed = order_lines(orders)
+    parsed = order_lines(orders, done_custom)
     lines = (
         pd.concat([parsed, unreadable.lines], ignore_index=True)
         if len(unreadable.lines)
@@ -210,7 +214,8 @@ async def reconcile(
     run_id = start_run(engine, client.code, str(client.stock), dry_run=dry_run, forced=force)
     earlier = unresolved_pushes(engine, client.code)
     feed = read_feed(source, client.code)
-    side = await read_ecwid(ecwid, engine, client.code)
+    done_custom = client.statuses_meaning(StatusMeaning.SHIPPED, StatusMeaning.CANCELLED)
+    side = await read_ecwid(ecwid, engine, client.code, done_custom)
     decision = decide(client, feed, side, now=now, force=force)
     outcome: PushOutcome | None = None
     held: str | None = None

@@ -53,37 +53,79 @@ def numbers_in_ecwid(tracking_number: str | None) -> set[str]:
     return parts - {""}
 
 
-def cancelled_reason(order: Order) -> str | None:
+def cancelled_reason(order: Order, cancelled_custom: frozenset[str] = frozenset()) -> str | None:
+    """Why the order must not be marked shipped: cancelled in Ecwid, or in a custom status the
+    client maps to `cancelled`."""
     if order.payment_status == PaymentStatus.CANCELLED:
         return "order cancelled in Ecwid (paymentStatus CANCELLED)"
     if order.fulfillment_status == FulfillmentStatus.WILL_NOT_DELIVER:
         return "order cancelled in Ecwid (fulfillmentStatus WILL_NOT_DELIVER)"
+    for kind, status in (
+        ("paymentStatus", order.payment_status),
+        ("fulfillmentStatus", order.fulfillment_status),
+    ):
+        if status in cancelled_custom:
+            return (
+                f"order cancelled in Ecwid ({kind} {status}, which this client maps to cancelled)"
+            )
     return None
 
 
-def build_update(push: PlannedPush, current_status: str | None = None) -> OrderUpdate:
+def build_update(
+    push: PlannedPush,
+    current_status: str | None = None,
+    *,
+    silenced: bool = False,
+    keep_status: bool = False,
+) -> OrderUpdate:
     """The PUT body. Never carries `items`: Ecwid deletes every item a PUT with `items` leaves
     out. Setting SHIPPED (or assigning a tracking number) makes Ecwid email the customer if the
-    merchant enabled "Order shipped" mails, unless `disableAllCustomerNotifications` is sent."""
+    merchant enabled "Order shipped" mails, unless `disableAllCustomerNotifications` is true.
+
+    That flag is stored on the order and silences every later customer mail for it, not just
+    this one (docs/ecwid/api-reference/rest-api/orders/update-order.md and get-order.md: an
+    order field, "true - no notifications are sent to the customer"). So it is sent only for a
+    client with `disable_customer_notifications` and only when the order does not already
+    have it (`silenced`); `push.apply_plan` then sets it back to false (`restore_notifications`).
+    `keep_status`: the order is already shipped in a way we keep (a custom status the client
+    maps to shipped), so only the numbers are sent.
+    """
     return OrderUpdate(
         tracking_number=push.tracking_number,
         tracking_url=push.tracking_url,
         fulfillment_status=(
-            None if current_status in SHIPPED_OR_LATER else FulfillmentStatus.SHIPPED.value
+            None
+            if keep_status or current_status in SHIPPED_OR_LATER
+            else FulfillmentStatus.SHIPPED.value
         ),
-        disable_all_customer_notifications=True if push.disable_notifications else None,
+        disable_all_customer_notifications=(
+            True if push.disable_notifications and not silenced else None
+        ),
     )
 
 
+def restore_notifications() -> OrderUpdate:
+    """The second PUT after a silenced push: the order's flag back to false, as it was before
+    our push (we only set it when it was not true), so later mails (delivered, refunded, a
+    merchant's status change) follow the store's mail settings again. Changes no status, so
+    it sends no mail itself."""
+    return OrderUpdate(disable_all_customer_notifications=False)
+
+
 def decide(push: PlannedPush, order: Order | None) -> Decision:
-    """`order` is None when Ecwid answered 404 (deleted, or a wrong id from the warehouse)."""
+    """`order` is None when Ecwid answered 404 (deleted, or a wrong id from the warehouse).
+
+    A custom fulfilment status the client maps to `shipped` counts as shipped or later (our
+    numbers are added, the merchant's status is kept); one mapped to `cancelled` refuses."""
     if order is None:
         return Refuse("order not found in Ecwid (404: deleted?)")
     status = order.fulfillment_status
+    shipped = status in SHIPPED_OR_LATER or status in push.shipped_custom
     ours = {number_key(n) for n in push.tracking_numbers}
-    if status in SHIPPED_OR_LATER and ours <= numbers_in_ecwid(order.tracking_number):
+    if shipped and ours <= numbers_in_ecwid(order.tracking_number):
         return AlreadyShipped(f"already {status} in Ecwid with these tracking numbers")
-    reason = cancelled_reason(order)
+    reason = cancelled_reason(order, push.cancelled_custom)
     if reason:
         return Refuse(reason)
-    return Put(build_update(push, status))
+    silenced = bool(order.disable_all_customer_notifications)
+    return Put(build_update(push, status, silenced=silenced, keep_status=shipped))

@@ -74,6 +74,9 @@ class PlannedPush:
     tracking_url: str | None  # None unless the client pushes URLs and one is known
     carrier: str | None
     disable_notifications: bool = False
+    # The client's custom statuses mapped to shipped / cancelled (`custom_statuses`).
+    shipped_custom: frozenset[str] = frozenset()
+    cancelled_custom: frozenset[str] = frozenset()
 
     @property
     def tracking_number(self) -> str:
@@ -140,6 +143,8 @@ def plan_pushes(
     known_orders: Set[str] | None = None,
     retry_failed: bool = False,
     deleted_orders: Set[str] = frozenset(),
+    shipped_custom: frozenset[str] = frozenset(),
+    cancelled_custom: frozenset[str] = frozenset(),
 ) -> Plan:
     """One `PlannedPush` per order that needs one, in the order the orders first shipped.
 
@@ -172,7 +177,16 @@ def plan_pushes(
         numbers = tuple(number for number, _, _ in rows)
         first_number, carrier, given_url = rows[0]
         url = (given_url or template_url(carrier, first_number)) if push_tracking_url else None
-        push = PlannedPush(client, order_id, numbers, url, carrier, disable_notifications)
+        push = PlannedPush(
+            client,
+            order_id,
+            numbers,
+            url,
+            carrier,
+            disable_notifications,
+            shipped_custom,
+            cancelled_custom,
+        )
         if order_id in deleted_orders:
             plan.skipped.append(Skipped(order_id, push.tracking_number, DELETED_SKIP))
             continue

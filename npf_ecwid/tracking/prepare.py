@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from npf_ecwid.config import ClientConfig
+from npf_ecwid.config import ClientConfig, StatusMeaning
 from npf_ecwid.orders.deletions import deleted_order_ids
 from npf_ecwid.tracking.ledger import load_ledger
 from npf_ecwid.tracking.plan import Plan, plan_pushes
@@ -24,4 +24,6 @@ def prepare_plan(
         known_orders=known_order_ids(engine, client.code),
         retry_failed=retry_failed,
         deleted_orders=deleted_order_ids(engine, client.code),
+        shipped_custom=client.statuses_meaning(StatusMeaning.SHIPPED),
+        cancelled_custom=client.statuses_meaning(StatusMeaning.CANCELLED),
     )

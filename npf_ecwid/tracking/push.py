@@ -13,6 +13,18 @@ Two runs for one client at the same moment could both PUT; the flow holds the cl
 bypassed, the client's writer lock in the database (`npf_ecwid.locks`), whose fencing check runs
 before every PUT (`check`): a run that lost the lock stops, sending nothing more.
 
+Customer mails: Ecwid mails "Order shipped" when the PUT sets SHIPPED or a tracking number, if
+the merchant enabled that mail. A client with `disable_customer_notifications` wants that mail
+silenced; the only per-order switch is `disableAllCustomerNotifications`, and it is a stored
+order flag that silences every LATER customer mail too (delivered, refund, a merchant's status
+change; docs/ecwid/api-reference/rest-api/orders/update-order.md). So the push sends it with
+the tracking PUT only if the order does not already have it, then sets it back to false with a
+second PUT (`decide.restore_notifications`), leaving later mails as the merchant set them.
+Trade-off: such clients cost two PUTs (and two `order.updated` webhooks) per order, and a run
+killed between the two PUTs leaves that one order silenced (the re-run finds it shipped and
+cannot tell our flag from a merchant's); a failed restore is reported on the order's outcome.
+Without the option nothing is sent and the store's mail settings apply.
+
 Reads are batched (`GET /orders?ids=`, up to 100 per request), so pushing N orders costs about
 N PUTs + N/100 reads, and all of it goes through the client's per-token rate limiter.
 """
@@ -35,7 +47,14 @@ from npf_ecwid.ecwid.errors import (
 )
 from npf_ecwid.ecwid.models import Order, OrderUpdate
 from npf_ecwid.locks import WriteCheck, may_write, no_check
-from npf_ecwid.tracking.decide import AlreadyShipped, Decision, Put, Refuse, decide
+from npf_ecwid.tracking.decide import (
+    AlreadyShipped,
+    Decision,
+    Put,
+    Refuse,
+    decide,
+    restore_notifications,
+)
 from npf_ecwid.tracking.plan import PlannedPush, PushStatus
 
 WOULD_PUSH = "would_push"  # dry run: what a real run would have sent
@@ -137,6 +156,20 @@ async def put_checked(
     raise AssertionError("unreachable")
 
 
+async def _restore(ecwid: EcwidAPI, push: PlannedPush) -> str | None:
+    """Set the order's `disableAllCustomerNotifications` back to false after a silenced push
+    (see the module docstring). Absolute value: retried freely. None when done, else why not
+    (the tracking push itself stands)."""
+    try:
+        await ecwid.update_order(push.ecwid_order_id, restore_notifications())
+    except EcwidError as error:  # a refused token too: the tracking push already stands
+        return (
+            "tracking pushed, but setting disableAllCustomerNotifications back to false "
+            f"failed ({error}): later customer mails for this order stay off until it is reset"
+        )
+    return None
+
+
 async def apply_plan(
     ecwid: EcwidAPI,
     pushes: list[PlannedPush],
@@ -189,6 +222,8 @@ async def apply_plan(
                         status, reason = PushStatus.FAILED, sent.reason
                     else:
                         status, reason = PushStatus.PUSHED, None
+                        if decision.update.disable_all_customer_notifications:
+                            reason = await _restore(ecwid, push)
                 elif isinstance(decision, AlreadyShipped):
                     status, reason = PushStatus.ALREADY_SHIPPED, decision.reason
                 else:

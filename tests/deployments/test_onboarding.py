@@ -14,10 +14,12 @@ from npf_ecwid.cli import app
 from npf_ecwid.config import load_clients, parse_client
 from npf_ecwid.onboarding.check import Verdict, check_client
 from npf_ecwid.sandbox import Sandbox, create_app, generate_store, serve_in_thread
+from npf_ecwid.sandbox.app import ALL_SCOPES
 from npf_ecwid.sandbox.oauth import OAuthApp, add_oauth_routes
 from npf_ecwid.settings import get_settings
 
 GOOD, WRONG, NARROW, OTHER = "secret_good1", "secret_wrong", "secret_narrow", "secret_other"
+SHIPPER = "secret_shipper"
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +27,7 @@ def sandbox() -> Sandbox:
     box = Sandbox([generate_store(1003, orders=5), generate_store(2002, orders=5)])
     box.add_token(GOOD, 1003)
     box.add_token(OTHER, 2002)
+    box.add_token(SHIPPER, 1003, scopes=[*ALL_SCOPES, "add_shipping_method"])
     box.add_token(
         NARROW, 1003, scopes=["read_store_profile", "read_orders", "update_orders", "read_catalog"]
     )
@@ -53,6 +56,31 @@ async def test_check_verdicts(sandbox, monkeypatch, token, store_id, verdict, de
     assert result.verdict is verdict, result.line
     assert detail in result.detail
     assert token not in result.line
+
+
+@pytest.mark.parametrize(
+    ("token", "shipping_rates", "verdict", "detail"),
+    [
+        (GOOD, True, Verdict.MISSING_SCOPES, "add_shipping_method"),
+        (GOOD, False, Verdict.OK, "store 1003"),
+        (SHIPPER, True, Verdict.OK, "store 1003"),
+    ],
+)
+async def test_check_wants_the_shipping_scope_for_rates_clients(
+    sandbox, monkeypatch, token, shipping_rates, verdict, detail
+):
+    """A client whose checkout calls our rates endpoint (`shipping_rates = true`) needs a token
+    with `add_shipping_method`; the flows' scopes alone are not enough."""
+    monkeypatch.setenv("CHECK_TOKEN", token)
+    client = parse_client(
+        "ACME", {"store_id": 1003, "token": "env:CHECK_TOKEN", "shipping_rates": shipping_rates}
+    )
+    transport = httpx.ASGITransport(app=create_app(sandbox))
+    result = await check_client(client, get_settings(), transport=transport)
+    assert result.verdict is verdict, result.line
+    assert detail in result.detail
+    if verdict is Verdict.MISSING_SCOPES:
+        assert result.line == "ACME: missing scopes (add_shipping_method)"
 
 
 async def test_check_token_not_set(sandbox, monkeypatch):

@@ -11,6 +11,8 @@ from npf_ecwid.ecwid.factory import open_ecwid
 from npf_ecwid.orders.filters import plan_query, start_instant
 from npf_ecwid.orders.pull import fetch_orders, next_watermark, prepare
 from npf_ecwid.settings import get_settings
+from npf_ecwid.warehouse.base import IntakeBatch
+from npf_ecwid.warehouse.sql_orders import SqlOrderIntake
 from tests.orders.served import PullEnv, expected_ids
 
 CANCELLED = {"CANCELLED", "REFUNDED"}
@@ -136,3 +138,34 @@ async def test_deletion_history_is_read_and_an_unreadable_entry_is_not_an_order(
     assert [d.order_id for d in fetched.deleted] == [first]  # the bad entry is skipped
     assert fetched.unreadable == ()  # ... and never quarantined as an order
     assert orders_env.sandbox.count(status=200, path_prefix="/orders/deleted") == 1
+
+
+async def test_custom_statuses_mapped_to_cancelled_cancel_the_order_for_the_wms(orders_env):
+    """The merchant's custom fulfilment status 1 means "cancelled by phone" for this client:
+    an order moved there after hand-off gets `npf_order.cancelled_at`. Status 2 is unmapped
+    (open by default) and cancels nothing."""
+    orders_env.configure(
+        custom_statuses={"CUSTOM_FULFILLMENT_STATUS_1": "cancelled"}, payment_statuses=["PAID"]
+    )
+    _, fetched, prepared, ids = await pull(orders_env)
+    intake = SqlOrderIntake(orders_env.engine)
+    now = datetime.now(UTC)
+    intake.commit(IntakeBatch("ACME", prepared.frames, [], None, now))
+    sql = "SELECT ecwid_order_id FROM npf_order WHERE cancelled_at IS NOT NULL"
+    cancelled_before = set(orders_env.rows(sql))
+    generated = {o["id"]: o["fulfillmentStatus"] for o in orders_env.store.orders()}
+    # The sandbox generates custom statuses too: those mapped to cancelled already count.
+    assert {i for (i,) in cancelled_before} >= {
+        i for i in ids if generated[i] == "CUSTOM_FULFILLMENT_STATUS_1"
+    }
+    plain = [i for i in ids if generated[i] == "AWAITING_PROCESSING"]
+    mark = next_watermark(fetched.orders, now)
+    by_phone, other = plain[0], plain[1]
+    orders_env.store.edit_order(by_phone, {"fulfillmentStatus": "CUSTOM_FULFILLMENT_STATUS_1"})
+    orders_env.store.edit_order(other, {"fulfillmentStatus": "CUSTOM_FULFILLMENT_STATUS_2"})
+    _, _, prepared, _ = await pull(orders_env, watermark=mark, handed_off=ids)
+    intake.commit(IntakeBatch("ACME", prepared.frames, [], None, now + timedelta(minutes=5)))
+    assert set(orders_env.rows(sql)) - cancelled_before == {(by_phone,)}
+    assert orders_env.rows(
+        "SELECT fulfillment_status FROM npf_order WHERE ecwid_order_id = :i", i=other
+    ) == [("CUSTOM_FULFILLMENT_STATUS_2",)]

@@ -127,3 +127,27 @@ async def test_merchant_set_stock(store: SandboxStore) -> None:
     stock = store.stock_by_sku()
     assert stock["NPF004-S"] == 42 and stock["NPF005"] is None
     assert store.write_log == []
+
+
+async def test_products_come_in_the_documented_sort_orders(
+    client: httpx.AsyncClient, store: SandboxStore
+) -> None:
+    async def ids(sort_by: str) -> list[int]:
+        page = (await client.get("/products", params={"sortBy": sort_by})).json()
+        return [p["id"] for p in page["items"]]
+
+    by_id = sorted(p["id"] for p in store.products())
+    assert await ids("ADDED_TIME_ASC") == by_id  # same add time: ties by id
+    names = {p["id"]: p["name"].lower() for p in store.products()}
+    assert [names[i] for i in await ids("NAME_ASC")] == sorted(names.values())
+    prices = [
+        p["price"]
+        for p in (await client.get("/products", params={"sortBy": "PRICE_DESC"})).json()["items"]
+    ]
+    assert prices == sorted(prices, reverse=True)
+    store.set_stock("NPF005", 1)  # a stock change is a product update
+    assert (await ids("UPDATED_TIME_DESC"))[0] == 500_000_005
+    assert (await ids("UPDATED_TIME_ASC"))[-1] == 500_000_005
+    assert (await ids("ADDED_TIME_ASC")) == by_id  # a change does not move it by add time
+    wrong = await client.get("/products", params={"sortBy": "ID_ASC"})
+    assert wrong.status_code == 400 and wrong.json()["errorCode"] == "WRONG_PARAMETER"

@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import Session
 
 from npf_ecwid.ecwid.factory import open_ecwid
+from npf_ecwid.sandbox.app import ScriptedFault
 from npf_ecwid.stock.batch import inventory_path
 from npf_ecwid.stock.reconcile import StockRunResult, reconcile
 from npf_ecwid.stock.report import REPORT_COLUMNS
@@ -271,3 +272,42 @@ async def test_unreadable_orders_that_hold_no_stock_are_not_counted(env: StockEn
     result = await run(env)
     assert result.status == "done"
     assert result.report.set_index("sku").loc["NPF001", "inflight"] == 0
+
+
+async def test_a_lost_batch_answer_is_reposted_and_the_run_ends_done(env: StockEnv) -> None:
+    """Ecwid ran the batch but its answer was lost: re-POSTing with the same
+    `deduplicationKey` gets the first ticket (no second run), so the deltas are known applied
+    instead of uncertain, and each SKU is written exactly once."""
+    initial = env.tracked()
+    wanted = figures(env)
+    write_feed(env, wanted)
+    env.sandbox.faults.scripted.append(ScriptedFault("drop_after", "POST", "/batch"))
+    result = await run(env, batch_min=1)
+    assert result.status == "done" and result.totals.get("action_uncertain", 0) == 0
+    assert env.tracked() == {**wanted, "NPF005": initial["NPF005"]}
+    inventory = [w.path for w in env.writes() if w.path.endswith("/inventory")]
+    assert len(inventory) == len(set(inventory)) == result.totals["pushed_items"] > 0
+    assert env.sandbox.count(method="POST", path_prefix="/batch") == 2
+    assert [e.fault for e in env.sandbox.request_log].count("scripted drop_after") == 1
+
+
+@pytest.mark.parametrize(
+    ("meaning", "inflight"), [("open", 3 + 4), ("shipped", 3), ("cancelled", 3), (None, 3 + 4)]
+)
+async def test_custom_statuses_count_in_flight_as_the_client_maps_them(
+    env: StockEnv, meaning: str | None, inflight: int
+) -> None:
+    """An order in the merchant's custom status 1 holds its 4 units in flight unless the
+    client maps that status to shipped or cancelled (unmapped: open)."""
+    if meaning is not None:
+        mapping = {"CUSTOM_FULFILLMENT_STATUS_1": meaning}
+        env.config = env.config.model_validate(
+            {**env.config.model_dump(), "custom_statuses": mapping}
+        )
+    order(env, NPF001, "NPF001", 3)  # AWAITING_PROCESSING: in flight either way
+    custom = order(env, NPF001, "NPF001", 4)
+    env.store.edit_order(custom, {"fulfillmentStatus": "CUSTOM_FULFILLMENT_STATUS_1"})
+    env.feed({"NPF001": (30, 20)})
+    result = await run(env)
+    assert result.report.set_index("sku").loc["NPF001", "inflight"] == inflight
+    assert env.store.stock_by_sku()["NPF001"] == 20 - inflight

@@ -57,14 +57,42 @@ async def test_no_tracking_url_unless_enabled_and_notifications_flag(tracking_en
     env.write_clients(push_tracking_url=False, disable_customer_notifications=True)
     [order_id] = env.new_orders(1)
     env.ship(order_id, "CP123", carrier="Couriers Please")
-    await push(env)
-    [write] = env.puts()
-    assert write.body == {
+    _, run = await push(env)
+    assert statuses(run) == {order_id: "pushed"}
+    shipped, restored = env.puts()
+    assert shipped.body == {
         "fulfillmentStatus": "SHIPPED",
         "trackingNumber": "CP123",
         "disableAllCustomerNotifications": True,
     }
-    assert not env.store.get_order(order_id).get("trackingUrl")
+    assert restored.body == {"disableAllCustomerNotifications": False}
+    order = env.store.get_order(order_id)
+    assert not order.get("trackingUrl")
+    # The flag is stored on the order: after our push it is what the merchant had, so the
+    # order's later mails (delivered, refunded) follow the store's settings again.
+    assert order["disableAllCustomerNotifications"] is False
+
+
+async def test_without_the_option_the_flag_is_never_sent(tracking_env) -> None:
+    env = tracking_env
+    [order_id] = env.new_orders(1)
+    env.ship(order_id, "CP124")
+    await push(env)
+    assert ["disableAllCustomerNotifications" in w.body for w in env.puts()] == [False]
+    assert env.store.get_order(order_id)["disableAllCustomerNotifications"] is False
+
+
+async def test_a_merchant_silenced_order_stays_silenced(tracking_env) -> None:
+    env = tracking_env
+    env.write_clients(disable_customer_notifications=True)
+    [order_id] = env.new_orders(1)
+    env.store.edit_order(order_id, {"disableAllCustomerNotifications": True})
+    env.ship(order_id, "CP125")
+    _, run = await push(env)
+    assert statuses(run) == {order_id: "pushed"}
+    [write] = env.puts()  # already silenced: nothing to send, nothing to restore
+    assert "disableAllCustomerNotifications" not in write.body
+    assert env.store.get_order(order_id)["disableAllCustomerNotifications"] is True
 
 
 async def test_parcels_go_together_and_a_later_parcel_sends_all_numbers(tracking_env) -> None:
@@ -190,3 +218,34 @@ async def test_a_run_whose_writer_lock_was_taken_over_sends_no_put(tracking_env)
     assert load_ledger(env.engine, "ACME") == []
     _, again = await push(env)
     assert set(statuses(again).values()) == {"pushed"} and len(env.puts()) == 3
+
+
+async def test_custom_statuses_mapped_to_shipped_or_cancelled(tracking_env) -> None:
+    """Custom status 1 is "cancelled by phone" and 2 is "collected by courier" for this
+    client: the first refuses the push, the second keeps the merchant's status and only adds
+    our numbers; status 3 is unmapped (open) and becomes SHIPPED as usual."""
+    env = tracking_env
+    env.write_clients()
+    with env.clients_file.open("a", encoding="utf-8") as file:
+        file.write(
+            "[clients.ACME.custom_statuses]\n"
+            'CUSTOM_FULFILLMENT_STATUS_1 = "cancelled"\n'
+            'CUSTOM_FULFILLMENT_STATUS_2 = "shipped"\n'
+        )
+    by_phone, collected, plain = env.new_orders(3)
+    for order_id, status in (
+        (by_phone, "CUSTOM_FULFILLMENT_STATUS_1"),
+        (collected, "CUSTOM_FULFILLMENT_STATUS_2"),
+        (plain, "CUSTOM_FULFILLMENT_STATUS_3"),
+    ):
+        env.store.edit_order(order_id, {"fulfillmentStatus": status})
+        env.ship(order_id, f"N-{order_id}")
+    _, run = await push(env)
+    assert statuses(run) == {by_phone: "failed", collected: "pushed", plain: "pushed"}
+    reasons = {o.ecwid_order_id: o.reason for o in run.outcomes}
+    assert "CUSTOM_FULFILLMENT_STATUS_1, which this client maps to cancelled" in reasons[by_phone]
+    assert env.puts_by_order() == {collected: 1, plain: 1}
+    assert env.store.get_order(collected)["fulfillmentStatus"] == "CUSTOM_FULFILLMENT_STATUS_2"
+    assert env.store.get_order(collected)["trackingNumber"] == f"N-{collected}"
+    assert env.store.get_order(plain)["fulfillmentStatus"] == "SHIPPED"
+    assert env.store.get_order(by_phone).get("trackingNumber") != f"N-{by_phone}"
