@@ -36,6 +36,8 @@ TABLE_MODULES: list[str] = [
     "npf_ecwid.warehouse.tables",
     "npf_ecwid.tracking.ledger",
     "npf_ecwid.stock.history",
+    "npf_ecwid.orders.events",
+    "npf_ecwid.onboarding.check_log",
 ]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000

@@ -20,6 +20,7 @@ from datetime import datetime
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 
 from npf_ecwid.config import ClientConfig
 from npf_ecwid.ecwid.factory import open_ecwid
@@ -93,6 +94,7 @@ def hand_off(
         prepared.quarantined,
         next_watermark(fetched.orders, run_at, fetched.unreadable),
         run_at,
+        flow_run=flow_run.name,
     )
     result = open_intake().commit(batch)
     logger = get_run_logger()

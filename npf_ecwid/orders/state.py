@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, select, text, update
 
 from npf_ecwid.db import dialect_insert, in_chunks, init_db
+from npf_ecwid.orders.events import record_events
+from npf_ecwid.orders.intake_events import intake_events
 from npf_ecwid.warehouse.base import (
     Classified,
     IntakeBatch,
@@ -57,10 +60,25 @@ def advance_watermark(
 
 def record_quarantine(
     connection: Connection, client: str, entries: Sequence[Quarantined], now: datetime
-) -> None:
-    """Insert or refresh quarantine entries (reason and raw JSON of the latest version)."""
+) -> list[Quarantined]:
+    """Insert or refresh quarantine entries (reason and raw JSON of the latest version).
+
+    Returns the entries that are news: not held before, held before but resolved since, or
+    held for another reason (the `quarantined` events)."""
     if not entries:
-        return
+        return []
+    held: dict[str, str] = {}
+    for chunk in in_chunks([e.ecwid_order_id for e in entries]):
+        held.update(
+            (oid, reason)
+            for oid, reason in connection.execute(
+                select(QUARANTINE.c.ecwid_order_id, QUARANTINE.c.reason).where(
+                    QUARANTINE.c.client == client,
+                    QUARANTINE.c.ecwid_order_id.in_(chunk),
+                    QUARANTINE.c.resolved_at.is_(None),
+                )
+            )
+        )
     rows = [
         {
             "client": client,
@@ -86,14 +104,17 @@ def record_quarantine(
         ),
         rows,
     )
+    return [e for e in entries if held.get(e.ecwid_order_id) != e.reason]
 
 
 def resolve_quarantine(
     connection: Connection, client: str, ecwid_order_ids: Sequence[str], now: datetime
-) -> None:
-    """Mark entries resolved for orders that passed validation in this batch."""
+) -> list[str]:
+    """Mark entries resolved for orders that passed validation in this batch; returns their
+    ids (the `released` events)."""
+    released: list[str] = []
     for chunk in in_chunks(ecwid_order_ids):
-        connection.execute(
+        released += connection.execute(
             update(QUARANTINE)
             .where(
                 QUARANTINE.c.client == client,
@@ -101,7 +122,9 @@ def resolve_quarantine(
                 QUARANTINE.c.resolved_at.is_(None),
             )
             .values(resolved_at=now)
-        )
+            .returning(QUARANTINE.c.ecwid_order_id)
+        ).scalars()
+    return released
 
 
 @dataclass(frozen=True)
@@ -176,10 +199,15 @@ class DatabaseIntake:
                 )
             previous = previous_versions(connection, self.ledger, client, ids)
             classified = classify(frames, previous)
+            before = self.previous_rows(connection, client, classified.changed)
             self.hand_off(connection, batch, classified)
-            record_quarantine(connection, client, batch.quarantined, now)
-            resolve_quarantine(connection, client, ids, now)
+            news = record_quarantine(connection, client, batch.quarantined, now)
+            released = resolve_quarantine(connection, client, ids, now)
             advance_watermark(connection, client, batch.watermark, now)
+            events = intake_events(
+                client, frames, classified, before, news, released, now, batch.flow_run
+            )
+            record_events(connection, events)
         return IntakeResult(
             new=len(classified.new),
             updated=len(classified.changed),
@@ -190,3 +218,11 @@ class DatabaseIntake:
 
     def hand_off(self, connection: Connection, batch: IntakeBatch, classified: Classified) -> None:
         raise NotImplementedError
+
+    def previous_rows(
+        self, connection: Connection, client: str, ecwid_order_ids: Sequence[str]
+    ) -> dict[str, dict[str, Any]]:
+        """What the warehouse held for these (changed) orders before this batch, with
+        `intake_events.PREVIOUS_COLUMNS`, to say what changed; {} when the adapter keeps no
+        copy (the file drop)."""
+        return {}

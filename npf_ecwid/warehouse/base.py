@@ -34,13 +34,15 @@ class Quarantined:
 @dataclass(frozen=True)
 class IntakeBatch:
     """One run's hand-off for one client: validated orders, quarantined ones, and the
-    watermark to store if (and only if) the batch commits (None = leave it as it is)."""
+    watermark to store if (and only if) the batch commits (None = leave it as it is).
+    `flow_run` names the Prefect flow run in the order events (None outside a run)."""
 
     client: str
     frames: OrderFrames
     quarantined: Sequence[Quarantined]
     watermark: datetime | None
     run_at: datetime
+    flow_run: str | None = None
 
 
 @dataclass(frozen=True)
