@@ -30,6 +30,8 @@ PREVIOUS_COLUMNS = (*COMPARED, "cancelled_at")
 
 def _changed_fields(now: Mapping[str, Any], before: Mapping[str, Any]) -> list[str]:
     fields = [c for c in COMPARED if now.get(c) != before.get(c)]
+    if bool(now["is_cancelled"]) != (before.get("cancelled_at") is not None):
+        fields.append("cancellation")
     return fields or ["lines"]  # same order fields, different hash: the lines changed
 
 
