@@ -11,6 +11,8 @@ One long-running process: no work pool, worker or `prefect.yaml` to set up. Choi
 - Stopping `serve` pauses its deployments, so the scheduler stops queueing runs nobody
   executes, and a restart does not fire a backlog of missed 5-minute runs at once. Restarting
   `serve` re-registers and un-pauses them; the UI shows "paused" meanwhile, which is the truth.
+- Every few minutes it refreshes the `fleet-status` markdown artifact (`deployments.fleet_status`):
+  the same table as `npf-ecwid status`, so the UI shows the fleet at a glance.
 - It refuses to take over a deployment that a `prefect deploy` (work pool) already owns under the
   same `flow/name`: its workers would run them too. Run either `serve` or work-pool workers for
   a given Prefect server, not both.
@@ -35,6 +37,7 @@ from prefect.settings import (
 )
 
 from deployments.build import load_flow, register
+from deployments.fleet_status import refresh_forever
 from deployments.plan import DeploymentPlan
 from deployments.prefect_tls import share_tls_contexts
 from deployments.runner import InProcessRunner
@@ -139,9 +142,12 @@ async def _serve(runner: InProcessRunner) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    status = asyncio.create_task(refresh_forever(stop))  # the `fleet-status` artifact
     try:
         await runner.run_forever(stop)
     finally:
+        stop.set()
+        await status
         async with get_client() as prefect:
             for deployment_id in runner.flows:
                 await prefect.pause_deployment(deployment_id)

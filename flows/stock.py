@@ -42,7 +42,7 @@ def final_order_pull(client: str) -> None:
         )
 
 
-@flow(name="sync-stock", on_failure=[alert_on_failure])
+@flow(name="sync-stock", flow_run_name="sync-stock-{client}", on_failure=[alert_on_failure])
 def sync_stock(client: str, dry_run: bool = False, force: bool = False) -> dict[str, Any]:
     """Final order pull -> whole catalogue vs warehouse feed -> only the differences, as deltas.
 

@@ -20,7 +20,7 @@ class TrackingPushError(RuntimeError):
     """The run stopped early (e.g. Ecwid refused the token); what was pushed stays recorded."""
 
 
-@flow(name="push-tracking", on_failure=[alert_on_failure])
+@flow(name="push-tracking", flow_run_name="push-tracking-{client}", on_failure=[alert_on_failure])
 def push_tracking(client: str, dry_run: bool = False, retry_failed: bool = False) -> PushReport:
     """Plan (inbox + npf_shipment + ledger) -> push concurrently -> table artifact.
 

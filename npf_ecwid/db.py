@@ -49,6 +49,8 @@ TABLE_MODULES: list[str] = [
     "npf_ecwid.orders.deletion_tables",
     "npf_ecwid.locks",
     "npf_ecwid.shipping.rates_keys",
+    "npf_ecwid.orders.events",
+    "npf_ecwid.onboarding.check_log",
 ]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000

@@ -20,6 +20,7 @@ from datetime import datetime
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 
 from npf_ecwid.config import ClientConfig
 from npf_ecwid.ecwid.factory import open_ecwid
@@ -110,6 +111,7 @@ def hand_off(
         run_at,
         fetched.deleted,
         next_deleted_watermark(fetched.deleted, run_at),
+        flow_run=flow_run.name,
     )
     result = open_intake().commit(batch)
     logger = get_run_logger()

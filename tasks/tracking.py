@@ -14,6 +14,7 @@ import re
 from prefect import get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 
 from npf_ecwid.config import ClientConfig, get_client, load_clients
 from npf_ecwid.db import get_engine, init_db
@@ -82,7 +83,7 @@ def push_updates(
             run = await apply_plan(
                 ecwid,
                 plan.pushes,
-                record=None if dry_run else recorder(engine),
+                record=None if dry_run else recorder(engine, flow_run.name),
                 dry_run=dry_run,
                 on_outcome=log,
                 check=fence.check if fence is not None else no_check,

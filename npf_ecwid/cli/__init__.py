@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from npf_ecwid.cli import clients, demo, orders, sandbox, serve, shipping, stock, tracking
+from npf_ecwid.cli import (
+    clients,
+    demo,
+    orders,
+    sandbox,
+    serve,
+    shipping,
+    status,
+    stock,
+    tracking,
+)
 from npf_ecwid.settings import SettingsError
 
 app = typer.Typer(
@@ -21,6 +31,7 @@ app.add_typer(stock.app, name="stock")
 app.add_typer(shipping.app, name="shipping")
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
+app.command("status")(status.status)
 
 
 def main() -> None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import typer
 from pydantic import SecretStr
 
 from npf_ecwid.config import ClientConfig, ConfigError, get_client, load_clients
+from npf_ecwid.db import get_engine
 from npf_ecwid.onboarding.check import CheckResult, check_client
+from npf_ecwid.onboarding.check_log import record_checks
 from npf_ecwid.onboarding.clients_file import add_client
 from npf_ecwid.onboarding.oauth import OAuthError, exchange_code
 from npf_ecwid.onboarding.rates_key import RatesKeyError, issue_rates_key
@@ -203,6 +205,7 @@ def check(code: str | None = typer.Argument(None, help="One client; all when omi
     except ConfigError as error:
         raise _fail(str(error)) from None
     results = asyncio.run(_check_all(clients))
+    record_checks(get_engine(), results, datetime.now(UTC))  # for `npf-ecwid status`
     for result in results:
         typer.echo(result.line)
     if not all(r.ok for r in results):

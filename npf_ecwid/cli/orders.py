@@ -1,13 +1,15 @@
-"""`npf-ecwid orders ...`: pull a client's orders now, list its quarantined orders."""
+"""`npf-ecwid orders ...`: pull a client's orders now, list its quarantined orders, show one
+order's timeline."""
 
 from __future__ import annotations
 
 import typer
 
-from npf_ecwid.config import ConfigError, get_client
+from npf_ecwid.config import ConfigError, get_client, load_clients
 from npf_ecwid.db import get_engine
 from npf_ecwid.orders.pull import OrderPullError
 from npf_ecwid.orders.state import list_quarantine
+from npf_ecwid.orders.timeline import OrderLookupError, order_timeline, render_timeline
 from npf_ecwid.settings import get_settings
 
 app = typer.Typer(help="Order pull: Ecwid orders into the warehouse.", no_args_is_help=True)
@@ -53,3 +55,24 @@ def quarantine(client: str = ClientOption) -> None:
     for entry in entries:
         seen = entry.last_seen_at.strftime("%Y-%m-%d %H:%M UTC")
         typer.echo(f"{entry.ecwid_order_id}\t{seen}\t{entry.reason}")
+
+
+@app.command()
+def show(
+    order_id: str = typer.Argument(..., help="Ecwid order id, prefix included (ACME-1234)."),
+    client: str | None = typer.Option(None, "--client", help="Client code, if ambiguous."),
+) -> None:
+    """Everything recorded about one order, oldest first, with the flow runs that did it."""
+    settings = get_settings()
+    try:
+        clients = load_clients(settings.clients_file)
+    except ConfigError as error:
+        raise _fail(str(error)) from None
+    modes = {code: config.stock for code, config in clients.items()}
+    engine = get_engine(settings.effective_database_url)
+    try:
+        timeline = order_timeline(engine, order_id, client=client, stock_modes=modes)
+    except OrderLookupError as error:
+        raise _fail(str(error)) from None
+    for line in render_timeline(timeline):
+        typer.echo(line)

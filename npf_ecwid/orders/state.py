@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, select, text, update
 
@@ -21,6 +22,8 @@ from npf_ecwid.orders.deletions import (
     read_deleted_watermark,
     record_deletions,
 )
+from npf_ecwid.orders.events import record_events
+from npf_ecwid.orders.intake_events import deletion_events, intake_events
 from npf_ecwid.orders.watermarks import advance_mark, read_mark
 from npf_ecwid.warehouse.base import (
     Classified,
@@ -52,10 +55,25 @@ def advance_watermark(
 
 def record_quarantine(
     connection: Connection, client: str, entries: Sequence[Quarantined], now: datetime
-) -> None:
-    """Insert or refresh quarantine entries (reason and raw JSON of the latest version)."""
+) -> list[Quarantined]:
+    """Insert or refresh quarantine entries (reason and raw JSON of the latest version).
+
+    Returns the entries that are news: not held before, held before but resolved since, or
+    held for another reason (the `quarantined` events)."""
     if not entries:
-        return
+        return []
+    held: dict[str, str] = {}
+    for chunk in in_chunks([e.ecwid_order_id for e in entries]):
+        held.update(
+            (oid, reason)
+            for oid, reason in connection.execute(
+                select(QUARANTINE.c.ecwid_order_id, QUARANTINE.c.reason).where(
+                    QUARANTINE.c.client == client,
+                    QUARANTINE.c.ecwid_order_id.in_(chunk),
+                    QUARANTINE.c.resolved_at.is_(None),
+                )
+            )
+        )
     rows = [
         {
             "client": client,
@@ -81,14 +99,17 @@ def record_quarantine(
         ),
         rows,
     )
+    return [e for e in entries if held.get(e.ecwid_order_id) != e.reason]
 
 
 def resolve_quarantine(
     connection: Connection, client: str, ecwid_order_ids: Sequence[str], now: datetime
-) -> None:
-    """Mark entries resolved for orders that passed validation in this batch."""
+) -> list[str]:
+    """Mark entries resolved for orders that passed validation in this batch; returns their
+    ids (the `released` events)."""
+    released: list[str] = []
     for chunk in in_chunks(ecwid_order_ids):
-        connection.execute(
+        released += connection.execute(
             update(QUARANTINE)
             .where(
                 QUARANTINE.c.client == client,
@@ -96,7 +117,9 @@ def resolve_quarantine(
                 QUARANTINE.c.resolved_at.is_(None),
             )
             .values(resolved_at=now)
-        )
+            .returning(QUARANTINE.c.ecwid_order_id)
+        ).scalars()
+    return released
 
 
 @dataclass(frozen=True)
@@ -171,15 +194,21 @@ class DatabaseIntake:
                 )
             previous = previous_versions(connection, self.ledger, client, ids)
             classified = classify(frames, previous)
+            before = self.previous_rows(connection, client, classified.changed)
             self.hand_off(connection, batch, classified)
             # after the hand-off: a deletion is final, whatever this batch said of the order
             pending, ignored = find_deletions(connection, self.ledger, client, batch.deleted)
             revisions = self.cancel_deleted(connection, batch, pending) if pending else {}
             record_deletions(connection, client, pending, revisions, now)
-            record_quarantine(connection, client, batch.quarantined, now)
-            resolve_quarantine(connection, client, [*ids, *deleted_ids(batch)], now)
+            news = record_quarantine(connection, client, batch.quarantined, now)
+            released = resolve_quarantine(connection, client, [*ids, *deleted_ids(batch)], now)
             advance_watermark(connection, client, batch.watermark, now)
             advance_deleted_watermark(connection, client, batch.deleted_watermark, now)
+            events = intake_events(
+                client, frames, classified, before, news, released, now, batch.flow_run
+            )
+            events += deletion_events(client, pending, revisions, now, batch.flow_run)
+            record_events(connection, events)
         return IntakeResult(
             new=len(classified.new),
             updated=len(classified.changed),
@@ -207,6 +236,14 @@ class DatabaseIntake:
         """Tell the warehouse these handed-off orders are cancelled ("deleted in Ecwid");
         returns each one's new revision."""
         raise NotImplementedError
+
+    def previous_rows(
+        self, connection: Connection, client: str, ecwid_order_ids: Sequence[str]
+    ) -> dict[str, dict[str, Any]]:
+        """What the warehouse held for these (changed) orders before this batch, with
+        `intake_events.PREVIOUS_COLUMNS`, to say what changed; {} when the adapter keeps no
+        copy (the file drop)."""
+        return {}
 
 
 def deleted_ids(batch: IntakeBatch) -> list[str]:

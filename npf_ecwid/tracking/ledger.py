@@ -20,8 +20,15 @@ from sqlalchemy import Column, Engine, Text, UniqueConstraint, select
 from sqlmodel import Field, Session, SQLModel
 
 from npf_ecwid.db import UTCDateTime
+from npf_ecwid.orders.events import Event, EventKind, record_events
 from npf_ecwid.tracking.plan import LedgerEntry, PlannedPush, PushStatus
 
+EVENT_KINDS = {
+    PushStatus.PUSHED: EventKind.TRACKING_PUSHED,
+    PushStatus.ALREADY_SHIPPED: EventKind.TRACKING_ALREADY,
+    PushStatus.FAILED: EventKind.TRACKING_FAILED,
+    PushStatus.ERROR: EventKind.TRACKING_ERROR,
+}
 MAX_ATTEMPTS = 5  # transient errors in a row before a push is recorded as failed
 
 
@@ -59,9 +66,11 @@ def record_attempt(
     reason: str | None = None,
     *,
     at: datetime | None = None,
+    flow_run: str | None = None,
 ) -> PushStatus:
     """Upsert the outcome of one attempt; returns the status stored (an `error` becomes
-    `failed` once it has happened `MAX_ATTEMPTS` times)."""
+    `failed` once it has happened `MAX_ATTEMPTS` times). The order's `tracking_*` event
+    (`orders.events`, naming `flow_run`) is written in the same transaction."""
     at = at or datetime.now(UTC)
     with Session(engine) as session, session.begin():
         row = session.execute(
@@ -91,9 +100,17 @@ def record_attempt(
         row.last_attempt_at = at
         if status.confirmed:
             row.confirmed_at = at
+        detail = push.tracking_number + (f": {reason}" if reason else "")
+        event = Event(push.client, push.ecwid_order_id, at, EVENT_KINDS[status], detail, flow_run)
+        record_events(session.connection(), [event])
     return status
 
 
-def recorder(engine: Engine) -> Callable[[PlannedPush, PushStatus, str | None], PushStatus]:
-    """`record_attempt` bound to `engine`, in the shape `push.apply_plan` takes."""
-    return lambda push, status, reason: record_attempt(engine, push, status, reason)
+def recorder(
+    engine: Engine, flow_run: str | None = None
+) -> Callable[[PlannedPush, PushStatus, str | None], PushStatus]:
+    """`record_attempt` bound to `engine` (and the flow run named in the events), in the shape
+    `push.apply_plan` takes."""
+    return lambda push, status, reason: record_attempt(
+        engine, push, status, reason, flow_run=flow_run
+    )

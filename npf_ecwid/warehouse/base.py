@@ -35,7 +35,8 @@ class Quarantined:
 @dataclass(frozen=True)
 class IntakeBatch:
     """One run's hand-off for one client: validated orders, quarantined ones, and the
-    watermark to store if (and only if) the batch commits (None = leave it as it is)."""
+    watermark to store if (and only if) the batch commits (None = leave it as it is).
+    `flow_run` names the Prefect flow run in the order events (None outside a run)."""
 
     client: str
     frames: OrderFrames
@@ -45,6 +46,7 @@ class IntakeBatch:
     # Ecwid's deleted-orders history read this run, and where its next read starts.
     deleted: Sequence[DeletedOrder] = ()
     deleted_watermark: datetime | None = None
+    flow_run: str | None = None
 
 
 @dataclass(frozen=True)

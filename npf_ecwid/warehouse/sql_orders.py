@@ -27,6 +27,7 @@ from sqlalchemy import Connection, case, delete, func, select, update
 
 from npf_ecwid.db import dialect_insert, in_chunks
 from npf_ecwid.orders.deletions import DELETED_REASON, Deletion
+from npf_ecwid.orders.intake_events import PREVIOUS_COLUMNS
 from npf_ecwid.orders.state import DatabaseIntake
 from npf_ecwid.warehouse.base import Classified, IntakeBatch
 from npf_ecwid.warehouse.tables import NpfOrder, NpfOrderLine
@@ -64,6 +65,19 @@ class SqlOrderIntake(DatabaseIntake):
     """`OrderIntake` on the warehouse database (`npf_order`, `npf_order_line`)."""
 
     ledger = ORDER
+
+    def previous_rows(
+        self, connection: Connection, client: str, ecwid_order_ids: Sequence[str]
+    ) -> dict[str, dict[str, Any]]:
+        columns = [ORDER.c[c] for c in PREVIOUS_COLUMNS]
+        found: dict[str, dict[str, Any]] = {}
+        for chunk in in_chunks(ecwid_order_ids):
+            query = select(ORDER.c.ecwid_order_id, *columns).where(
+                ORDER.c.client == client, ORDER.c.ecwid_order_id.in_(chunk)
+            )
+            for row in connection.execute(query).mappings():
+                found[row["ecwid_order_id"]] = dict(row)
+        return found
 
     def hand_off(self, connection: Connection, batch: IntakeBatch, classified: Classified) -> None:
         self._upsert_orders(connection, batch.client, batch.frames.orders, batch.run_at)
