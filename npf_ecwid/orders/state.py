@@ -247,5 +247,6 @@ class DatabaseIntake:
 
 
 def deleted_ids(batch: IntakeBatch) -> list[str]:
-    """String ids in the batch's deletion history (their quarantine entries need no one)."""
+    """String ids in the batch's deletion history: their quarantine entries are resolved, as
+    nobody can fix an order that is gone from Ecwid."""
     return [d.order_id for d in batch.deleted if d.order_id]

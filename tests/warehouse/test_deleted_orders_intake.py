@@ -129,3 +129,17 @@ def test_init_db_adds_cancel_reason_to_an_older_database(db_url):
     intake = SqlOrderIntake(engine)
     intake.commit(batch(at=T0 + timedelta(hours=1), deleted=[gone("A", 1001)]))
     assert rows(db_url, STATE) == [("A", DELETED_REASON, 2, True)]
+
+
+def test_a_quarantined_order_deleted_in_ecwid_leaves_the_quarantine(tmp_path):
+    from npf_ecwid.orders.state import list_quarantine
+    from npf_ecwid.warehouse.base import Quarantined
+
+    engine = get_engine(f"sqlite:///{tmp_path}/wh.db")
+    intake = SqlOrderIntake(engine)
+    held = Quarantined("Q", "no SKU", "{}", T0)
+    intake.commit(IntakeBatch("ACME", normalise_orders([], "AUD"), [held], None, T0))
+    assert [e.ecwid_order_id for e in list_quarantine(engine, "ACME")] == ["Q"]
+    result = intake.commit(batch(at=T0 + timedelta(hours=1), deleted=[gone("Q", 7)]))
+    assert result.deleted_ignored == ["Q"]  # never handed off ...
+    assert list_quarantine(engine, "ACME") == []  # ... and nothing left for an operator
