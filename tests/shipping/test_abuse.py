@@ -78,7 +78,7 @@ def _serve(folder: Path, nofile: int | None = None) -> Iterator[Served]:
         )
     served = Served(process, port, log)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # the CLI imports Prefect: slow on a busy machine
         while True:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
