@@ -36,6 +36,7 @@ TABLE_MODULES: list[str] = [
     "npf_ecwid.warehouse.tables",
     "npf_ecwid.tracking.ledger",
     "npf_ecwid.stock.history",
+    "npf_ecwid.breaker.store",
 ]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
