@@ -11,7 +11,9 @@ from prefect.utilities.annotations import quote
 from flows.alerts import alert_on_failure
 from flows.lanes import client_lane
 from flows.orders import sync_orders
+from flows.skip import skipped
 from npf_ecwid.config import StockMode
+from tasks.breaker import token_gate
 from tasks.stock import load_stock_client, reconcile_stock, report_stock
 
 # Passes after one that left deltas failed or uncertain (5xx, lost answers): without them, 93
@@ -47,14 +49,21 @@ def sync_stock(client: str, dry_run: bool = False, force: bool = False) -> dict[
     pushed). `force` overrides the safety guard (stale, empty or mass-zero feed). Clients with
     `stock = "off"` are skipped. Fails with the reason when refused or incomplete. Runs inside
     the client's lane (`flows.lanes`), so it never overlaps another flow of the same client.
+    Skipped, without a request, while Ecwid's refusal of the token stands (`npf_ecwid.breaker`).
     """
     config = load_stock_client(client)
     if config.stock is StockMode.OFF:
         get_run_logger().info("client %s has stock = off; nothing to do", client)
         return {"client": client, "status": "skipped"}
     with client_lane(client):  # one run per client at a time; the pull below re-enters it
-        if not dry_run:
+        # Before and after the final pull: a pull that has just been refused leaves the rest of
+        # the run nothing to do with this token (and must not be one more request with it).
+        reason = token_gate(config)
+        if reason is None and not dry_run:
             final_order_pull(client)
+            reason = token_gate(config)
+        if reason is not None:
+            return skipped(reason, {"client": client, "status": "skipped", "message": reason})  # type: ignore[return-value]
         result = reconcile_stock(config, dry_run, force)
         for _ in range(SETTLE_PASSES):
             if result.status != "incomplete":

@@ -6,8 +6,12 @@ from prefect import flow
 
 from flows.alerts import alert_on_failure
 from flows.lanes import client_lane
+from flows.skip import skipped
+from npf_ecwid.config import get_client
+from npf_ecwid.settings import get_settings
 from npf_ecwid.tracking.push import PushRun
 from npf_ecwid.tracking.report import PushReport
+from tasks.breaker import token_gate
 from tasks.tracking import plan_tracking, push_updates, report_tracking
 
 
@@ -23,9 +27,14 @@ def push_tracking(client: str, dry_run: bool = False, retry_failed: bool = False
     `retry_failed` pushes again orders recorded as failed (deleted/cancelled in Ecwid, or given
     up after repeated errors). Returns the counts and rows of the run's artifact.
     Holds the client's lane, so no other run of this client's flows (and so no second push of
-    the same order) overlaps it.
+    the same order) overlaps it. Skipped, without a request (nothing planned or recorded), while
+    Ecwid's refusal of the token stands (`npf_ecwid.breaker`).
     """
     with client_lane(client):
+        reason = token_gate(get_client(get_settings().clients_file, client))
+        if reason is not None:
+            report = PushReport(client, dry_run, skipped=reason)
+            return skipped(reason, report)  # type: ignore[return-value]
         config, plan = plan_tracking(client, retry_failed)
         # Most runs have nothing to push: no task then (each task run is ~3 events and rows
         # in the Prefect server, which is what limits how many clients one machine serves).

@@ -21,6 +21,7 @@ from datetime import datetime
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from npf_ecwid.breaker.guard import open_breaker
 from npf_ecwid.config import ClientConfig
 from npf_ecwid.ecwid.factory import open_ecwid
 from npf_ecwid.ecwid.models import Order
@@ -42,7 +43,7 @@ def plan_pull(client: ClientConfig, since: datetime | None) -> ApiQuery:
 
 
 async def _fetch(client: ClientConfig, query: ApiQuery) -> Fetched:
-    async with open_ecwid(client, load_secret=load_prefect_secret) as ecwid:
+    async with open_ecwid(client, load_secret=load_prefect_secret, breaker=open_breaker()) as ecwid:
         return await fetch_orders(client, ecwid, query)
 
 

@@ -26,7 +26,7 @@ def sync(
         typer.echo(f"stock sync {client} failed: {error}", err=True)
         raise typer.Exit(1) from None
     if outcome["status"] == "skipped":
-        typer.echo(f"stock sync {client}: stock = off, skipped")
+        typer.echo(f"stock sync {client}: skipped: {outcome.get('message') or 'stock = off'}")
         return
     typer.echo(outcome["message"])
     typer.echo(f"report: {outcome['csv']}")

@@ -35,6 +35,9 @@ def push(
     except Exception as error:  # one line, no traceback: the flow run in Prefect has the details
         typer.echo(f"tracking push {client} failed: {type(error).__name__}: {error}", err=True)
         raise typer.Exit(1) from None
+    if report.skipped:
+        typer.echo(f"tracking push {client}: skipped: {report.skipped}")
+        return
     for row in report.rows:
         line = f"{row['order']}\t{row['status']}\t{row['tracking_number']}"
         extra = row["reason"] or row["body"]

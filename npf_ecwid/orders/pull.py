@@ -66,6 +66,7 @@ class PullSummary:
     skipped_by_filter: int = 0
     requests: int = 0
     skip_reasons: dict[str, int] = field(default_factory=dict)
+    skipped: str | None = None  # why the run did not call Ecwid (the token breaker)
 
     def table(self) -> list[dict[str, object]]:
         """Rows for the run's table artifact."""

@@ -20,6 +20,7 @@ class PushReport:
     dry_run: bool
     counts: dict[str, int] = field(default_factory=dict)
     rows: list[dict[str, str]] = field(default_factory=list)
+    skipped: str | None = None  # why the run did not call Ecwid (the token breaker)
 
 
 def outcome_line(outcome: PushOutcome) -> str:
