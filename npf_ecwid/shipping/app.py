@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from npf_ecwid.shipping.service import Answer, RateCardLookup, error, handle_rates
+from npf_ecwid.webhooks.loud import Loud
 from npf_ecwid.webhooks.receiver import WebhookReceiver
 from npf_ecwid.webhooks.signature import SIGNATURE_HEADER
 
@@ -45,9 +46,17 @@ async def _guarded(what: str, work: Callable[[], Awaitable[Answer]]) -> Response
         return json_response(INTERNAL_ERROR)
 
 
-def create_app(rate_cards: RateCardLookup, *, webhooks: WebhookReceiver | None = None) -> FastAPI:
+def create_app(
+    rate_cards: RateCardLookup,
+    *,
+    webhooks: WebhookReceiver | None = None,
+    loud: Loud | None = None,
+) -> FastAPI:
     """The ASGI app. Without `webhooks` (no app client secret configured) the webhook route
-    answers 503 so Ecwid keeps retrying until it is configured."""
+    answers 200 `not_configured` and says so loudly (`loud`: an ERROR line and an alert, once
+    an hour): a non-2xx would only make Ecwid retry and, after two weeks, block the app's
+    webhooks (see `webhooks.receiver`), while the schedule keeps syncing without them."""
+    loud = loud or Loud()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -87,7 +96,12 @@ def create_app(rate_cards: RateCardLookup, *, webhooks: WebhookReceiver | None =
     async def ecwid_webhook(request: Request) -> Response:
         async def work() -> Answer:
             if webhooks is None:
-                return error(503, "not_configured", "webhooks need ECWID_APP_CLIENT_SECRET")
+                loud.shout(
+                    "not_configured",
+                    "an Ecwid webhook arrived but ECWID_APP_CLIENT_SECRET is not set: it was "
+                    "acknowledged unread; set the app's client secret and restart `shipping serve`",
+                )
+                return 200, {"status": "not_configured"}
             return webhooks.handle(await request.body(), request.headers.get(SIGNATURE_HEADER))
 
         return await _guarded("webhook", work)
