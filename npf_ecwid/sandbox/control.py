@@ -178,7 +178,7 @@ class Sandbox:
         """Count a request from `ip`; the Retry-After seconds when the IP is blocked.
 
         A non-working token (no grant) counts towards the per-minute and the total limit;
-        exceeding either blocks the IP for `ip_block_s`."""
+        the request that exceeds either is the first one blocked, for `ip_block_s`."""
         until = self.blocked_until.get(ip)
         if until is not None and now < until:
             return max(1, math.ceil(until - now))
@@ -195,6 +195,7 @@ class Sandbox:
             self.blocked_until[ip] = now + f.ip_block_s
             times.clear()
             self._bad_token_totals[ip] = 0
+            return f.ip_block_s
         return None
 
     # --- request log ------------------------------------------------------------------
