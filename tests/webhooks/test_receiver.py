@@ -307,3 +307,16 @@ async def test_debouncer_cancels_cleanly(trigger: RecordingTrigger) -> None:
     await debouncer.aclose()
     await asyncio.sleep(0)
     assert trigger.calls == [] and debouncer.armed == []
+
+
+async def test_a_declined_trigger_is_counted_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    class Waiting:
+        def trigger(self, client_code: str) -> bool:
+            return False  # a run is already waiting to start
+
+    debouncer = Debouncer(Waiting(), window=60)
+    with caplog.at_level(logging.INFO):
+        debouncer.submit("ACME")
+        await debouncer.flush()
+    assert (debouncer.started, debouncer.declined) == (0, 1)
+    assert "order sync for ACME already waiting to start; none added" in caplog.text
