@@ -223,10 +223,15 @@ class Sandbox:
             best = max(best, end - start + 1)
         return best
 
-    def requests_with(self, token: str) -> int:
-        """How many requests arrived with `token` (any answer, blocked ones included)."""
+    def requests_with(self, token: str, since: float | None = None) -> int:
+        """How many requests arrived with `token` (any answer, blocked ones included), at or
+        after clock time `since` when given."""
         wanted = token_hash(token)
-        return sum(1 for e in self.request_log if e.token_hash == wanted)
+        return sum(
+            1
+            for e in self.request_log
+            if e.token_hash == wanted and (since is None or e.at >= since)
+        )
 
     def count(
         self, status: int | None = None, method: str | None = None, path_prefix: str | None = None
