@@ -65,7 +65,7 @@ def build_app(
             secret,
             file_stores(settings.clients_file),
             Debouncer(trigger, window=debounce_seconds),
-            breaker=open_breaker(settings),
+            breaker=lambda: open_breaker(settings),
             loud=loud,
             max_age=max_event_age,
         )

@@ -66,7 +66,7 @@ class WebhookReceiver:
         stores: StoreLookup,
         debouncer: Debouncer,
         *,
-        breaker: TokenBreaker | None = None,
+        breaker: TokenBreaker | Callable[[], TokenBreaker] | None = None,
         loud: Loud | None = None,
         max_age: float = 15 * 60,
         retry_horizon: float = RETRY_HORIZON,
@@ -76,7 +76,7 @@ class WebhookReceiver:
         self._secret = secret
         self._stores = stores
         self.debouncer = debouncer
-        self.breaker = breaker
+        self._breaker = breaker  # a factory is called on the first app event (opens the DB)
         self.loud = loud or Loud()
         self.max_age = max_age
         self.retry_horizon = retry_horizon
@@ -85,6 +85,12 @@ class WebhookReceiver:
         self._seen = SeenEvents()
         self._good_signature_at: float | None = None
         self.outcomes: Counter[str] = Counter()
+
+    @property
+    def breaker(self) -> TokenBreaker | None:
+        if callable(self._breaker) and not isinstance(self._breaker, TokenBreaker):
+            self._breaker = self._breaker()
+        return self._breaker
 
     def _answer(self, outcome: str, status: int = 200, **extra: str) -> Answer:
         self.outcomes[outcome] += 1
@@ -173,11 +179,12 @@ class WebhookReceiver:
 
     def _trip(self, codes: list[str], reason: str) -> Answer:
         """The app lost access to the store: stop its clients' runs calling Ecwid now."""
+        breaker = self.breaker
         for code in codes:
-            if self.breaker is None:
+            if breaker is None:
                 self.loud.shout(f"refusal:{code}", f"client {code}: {reason}; no breaker here")
                 continue
-            if self.breaker.trip(code, reason):
+            if breaker.trip(code, reason):
                 self.loud.shout(
                     f"refusal:{code}",
                     f"client {code}: {reason}: its runs make no Ecwid calls until "
