@@ -5,6 +5,7 @@ handed off -> prepare (normalise, filter, validate) -> hand off (orders, cancell
 deleted orders, quarantine, watermarks in one transaction) -> artifact.
 Killed or failed at any point, nothing is half-committed and the watermark has not moved,
 so the next run pulls the same window again. Contracts: npf_ecwid/orders/pull.py.
+While the client's token breaker is refused, the run sends nothing and ends "Skipped".
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from prefect.utilities.annotations import quote
 
 from flows.alerts import alert_on_failure
 from flows.lanes import client_lane
-from npf_ecwid.config import get_client
+from flows.skip import skipped
+from npf_ecwid.config import ClientConfig, get_client
 from npf_ecwid.orders.pull import PullSummary, parse_since, summarise
 from npf_ecwid.settings import get_settings
+from tasks.breaker import token_gate
 from tasks.orders import (
     fetch,
     find_handed_off,
@@ -34,13 +37,17 @@ from tasks.orders import (
 def sync_orders(client: str, since: str | None = None) -> PullSummary:
     """Pull `client`'s new and changed orders (`since`: re-pull orders updated since that
     date/ISO time; the watermark never moves back). Runs inside the client's lane
-    (`flows.lanes`): never beside another flow of the same client, re-entered as a subflow."""
+    (`flows.lanes`): never beside another flow of the same client, re-entered as a subflow.
+    Skipped, without a request, while Ecwid's refusal of the token stands (`npf_ecwid.breaker`)."""
     with client_lane(client):
-        return _pull(client, since)
+        config = get_client(get_settings().clients_file, client)
+        reason = token_gate(config)
+        if reason is not None:
+            return skipped(reason, PullSummary(config.code, skipped=reason))  # type: ignore[return-value]
+        return _pull(config, since)
 
 
-def _pull(client: str, since: str | None) -> PullSummary:
-    config = get_client(get_settings().clients_file, client)
+def _pull(config: ClientConfig, since: str | None) -> PullSummary:
     run_at = datetime.now(UTC)
     start = parse_since(since, config.timezone) if since else None
     query = plan_pull(config, start)

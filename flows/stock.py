@@ -12,9 +12,11 @@ from prefect.utilities.annotations import quote
 from flows.alerts import alert_on_failure
 from flows.lanes import client_lane
 from flows.orders import sync_orders
+from flows.skip import skipped
 from flows.writer import writer_lock
 from npf_ecwid.config import StockMode
 from npf_ecwid.locks import LockHeld
+from tasks.breaker import token_gate
 from tasks.stock import load_stock_client, reconcile_stock, report_stock
 
 # Passes after one that left deltas failed or uncertain (5xx, lost answers): without them, 93
@@ -52,6 +54,7 @@ def sync_stock(client: str, dry_run: bool = False, force: bool = False) -> dict[
     writer lock was lost mid-run. Runs inside the client's lane (`flows.lanes`), so it never
     overlaps another flow of the same client, and holds the client's writer lock
     (`flows.writer`): a second run that gets past the lane ends at once with status `locked`.
+    Skipped, without a request, while Ecwid's refusal of the token stands (`npf_ecwid.breaker`).
     """
     config = load_stock_client(client)
     if config.stock is StockMode.OFF:
@@ -59,13 +62,20 @@ def sync_stock(client: str, dry_run: bool = False, force: bool = False) -> dict[
         return {"client": client, "status": "skipped"}
     # One run per client at a time (the pull below re-enters the lane).
     with client_lane(client), ExitStack() as stack:
-        try:
-            fence = stack.enter_context(writer_lock(client, dry_run=dry_run))
-        except LockHeld as held:
-            get_run_logger().warning("%s; this run did nothing", held)
-            return {"client": client, "status": "locked", "message": str(held)}
-        if not dry_run:
-            final_order_pull(client)
+        # Before and after the final pull: a pull that has just been refused leaves the rest of
+        # the run nothing to do with this token (and must not be one more request with it).
+        reason = token_gate(config)
+        if reason is None:
+            try:
+                fence = stack.enter_context(writer_lock(client, dry_run=dry_run))
+            except LockHeld as held:
+                get_run_logger().warning("%s; this run did nothing", held)
+                return {"client": client, "status": "locked", "message": str(held)}
+            if not dry_run:
+                final_order_pull(client)
+                reason = token_gate(config)
+        if reason is not None:
+            return skipped(reason, {"client": client, "status": "skipped", "message": reason})  # type: ignore[return-value]
         result = reconcile_stock(config, dry_run, force, quote(fence))
         for _ in range(SETTLE_PASSES):
             if result.status != "incomplete":

@@ -9,10 +9,14 @@ from prefect.utilities.annotations import quote
 
 from flows.alerts import alert_on_failure
 from flows.lanes import client_lane
+from flows.skip import skipped
 from flows.writer import writer_lock
+from npf_ecwid.config import get_client
 from npf_ecwid.locks import LockHeld
+from npf_ecwid.settings import get_settings
 from npf_ecwid.tracking.push import PushRun
 from npf_ecwid.tracking.report import PushReport
+from tasks.breaker import token_gate
 from tasks.tracking import plan_tracking, push_updates, report_tracking
 
 
@@ -31,8 +35,14 @@ def push_tracking(client: str, dry_run: bool = False, retry_failed: bool = False
     the same order) overlaps it, and the client's writer lock (`flows.writer`): a run that gets
     past the lane while another holds the lock ends at once (Completed, `report.locked` says
     who holds it); one that loses the lock mid-run stops before its next PUT and fails.
+    Skipped, without a request (nothing planned or recorded), while Ecwid's refusal of the
+    token stands (`npf_ecwid.breaker`).
     """
     with client_lane(client), ExitStack() as stack:
+        reason = token_gate(get_client(get_settings().clients_file, client))
+        if reason is not None:
+            report = PushReport(client, dry_run, skipped=reason)
+            return skipped(reason, report)  # type: ignore[return-value]
         try:
             fence = stack.enter_context(writer_lock(client, dry_run=dry_run))
         except LockHeld as held:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from typing import Any
 
 import httpx
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +70,32 @@ def post_alert(
     timeout: float = 10.0,
 ) -> bool:
     """POST the alert as JSON (`text` plus the fields, Slack-compatible). True if accepted."""
-    payload = {"text": alert.text, **alert.model_dump()}
+    return _post(url, {"text": alert.text, **alert.model_dump()}, transport, timeout)
+
+
+def post_text(url: str, text: str, *, source: str, client: str | None = None) -> bool:
+    """POST an alert that is not a failed run (the webhook endpoint, the token breaker):
+    `{"text", "source", "client"}`, the text redacted like every alert."""
+    line = " ".join(redact(text).split())[:1000]
+    return _post(url, {"text": line, "source": source, "client": client}, None, 10.0)
+
+
+def text_sink(url: SecretStr | None, source: str) -> Callable[[str], None] | None:
+    """`post_text` bound to `url` (NPF_ALERT_WEBHOOK_URL, a secret) and `source`, or None
+    without a URL."""
+    if url is None or not url.get_secret_value():
+        return None
+    target = url.get_secret_value()
+
+    def send(text: str) -> None:
+        post_text(target, text, source=source)
+
+    return send
+
+
+def _post(
+    url: str, payload: dict[str, Any], transport: httpx.BaseTransport | None, timeout: float
+) -> bool:
     try:
         with httpx.Client(transport=transport, timeout=timeout) as http:
             response = http.post(url, json=payload)

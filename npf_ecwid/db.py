@@ -51,6 +51,7 @@ TABLE_MODULES: list[str] = [
     "npf_ecwid.shipping.rates_keys",
     "npf_ecwid.orders.events",
     "npf_ecwid.onboarding.check_log",
+    "npf_ecwid.breaker.store",
 ]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000

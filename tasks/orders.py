@@ -22,6 +22,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from npf_ecwid.breaker.guard import open_breaker
 from npf_ecwid.config import ClientConfig
 from npf_ecwid.ecwid.factory import open_ecwid
 from npf_ecwid.ecwid.models import Order
@@ -52,7 +53,7 @@ def plan_deletions_read(client: ClientConfig) -> DeletionQuery:
 
 
 async def _fetch(client: ClientConfig, query: ApiQuery, deletions: DeletionQuery | None) -> Fetched:
-    async with open_ecwid(client, load_secret=load_prefect_secret) as ecwid:
+    async with open_ecwid(client, load_secret=load_prefect_secret, breaker=open_breaker()) as ecwid:
         return await fetch_orders(client, ecwid, query, deletions)
 
 

@@ -14,6 +14,7 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from npf_ecwid.breaker.guard import open_breaker
 from npf_ecwid.config import ClientConfig, get_client
 from npf_ecwid.db import get_engine, init_db
 from npf_ecwid.ecwid.factory import open_ecwid
@@ -38,7 +39,9 @@ async def _reconcile(
     engine = get_engine()
     init_db(engine)
     source = open_stock_source(config.code, settings.data_dir, engine)
-    async with open_ecwid(config, settings, load_secret=load_prefect_secret) as ecwid:
+    async with open_ecwid(
+        config, settings, load_secret=load_prefect_secret, breaker=open_breaker(settings)
+    ) as ecwid:
         result = await reconcile(
             config,
             ecwid,

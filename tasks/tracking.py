@@ -16,6 +16,7 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from npf_ecwid.breaker.guard import open_breaker
 from npf_ecwid.config import ClientConfig, get_client, load_clients
 from npf_ecwid.db import get_engine, init_db
 from npf_ecwid.ecwid.factory import open_ecwid
@@ -79,7 +80,9 @@ def push_updates(
         logger.log(level, outcome_line(outcome))
 
     async def push() -> PushRun:
-        async with open_ecwid(config, load_secret=load_prefect_secret) as ecwid:
+        async with open_ecwid(
+            config, load_secret=load_prefect_secret, breaker=open_breaker()
+        ) as ecwid:
             run = await apply_plan(
                 ecwid,
                 plan.pushes,

@@ -9,6 +9,10 @@ from dataclasses import dataclass, field
 from bench.chaos.invariants import ClientFigures
 from bench.chaos.runner import RunRecord
 
+# Requests with a revoked token the run may send: the refused first pull sends 2 at once
+# (profile + page 0); a run killed before it recorded the refusal may send 2 more, and so on.
+MAX_REVOKED_REQUESTS = 8
+
 
 @dataclass
 class Result:
@@ -28,6 +32,9 @@ class Result:
     runs: int
     min_kills: int
     median_seconds: dict[str, float] = field(default_factory=dict)
+    revoked_skipped: int = 0  # runs the token breaker kept from calling Ecwid
+    revoked_requests: int = 0  # requests Ecwid saw with the revoked token after revocation
+    checks_failed: int = 0  # `clients check` after the token was replaced, not OK
 
     def totals(self) -> dict[str, int]:
         c = self.clients
@@ -58,11 +65,21 @@ class Result:
         ]
         if self.token_leaks:
             problems.append(f"token found in: {', '.join(sorted(set(self.token_leaks))[:5])}")
-        if self.revoked_loud == 0 or self.revoked_loud + self.revoked_quiet != self.revoked_runs:
+        accounted = self.revoked_loud + self.revoked_quiet + self.revoked_skipped
+        if accounted != self.revoked_runs:
             problems.append(
                 f"revoked client: {self.revoked_loud} of {self.revoked_runs} runs failed with the "
-                f"403 message, {self.revoked_quiet} had nothing to do (the rest neither)"
+                f"403 message, {self.revoked_skipped} skipped Ecwid, {self.revoked_quiet} had "
+                "nothing to do (the rest neither)"
             )
+        if self.revoked_loud > 1:  # a killed run may have tripped the breaker: then 0
+            problems.append(f"revoked client: {self.revoked_loud} failed runs (alerts), not 1")
+        if self.revoked_requests > MAX_REVOKED_REQUESTS:
+            problems.append(
+                f"revoked token used {self.revoked_requests} times (> {MAX_REVOKED_REQUESTS})"
+            )
+        if self.checks_failed:
+            problems.append(f"clients check failed {self.checks_failed} times after the fix")
         if self.others_403:
             problems.append(f"{self.others_403} runs of other clients failed with 403")
         if any(n == 0 for n in self.others_ok_while_revoked.values()):
@@ -83,8 +100,14 @@ class Result:
             f"url_wrong={t['url_wrong']} stock_mismatch={t['stock_mismatch']} "
             f"token_leaks={len(self.token_leaks)} "
             f"revoked_loud={self.revoked_loud}/{self.revoked_runs - self.revoked_quiet} "
-            f"others_403={self.others_403}"
+            f"others_403={self.others_403} revoked_skipped={self.revoked_skipped} "
+            f"revoked_requests={self.revoked_requests}"
         )
+
+
+def skipped_for_token(record: RunRecord) -> bool:
+    """The run found the client's token breaker open and sent nothing."""
+    return "not calling Ecwid: its token was refused" in record.text()
 
 
 def nothing_to_do(record: RunRecord) -> bool:

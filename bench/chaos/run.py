@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import json
 import os
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -32,7 +33,7 @@ from bench.chaos.invariants import (
 )
 from bench.chaos.leaks import files_with, prefect_with, rows_with
 from bench.chaos.mutator import Mutator
-from bench.chaos.results import Result, nothing_to_do, says_403
+from bench.chaos.results import Result, nothing_to_do, says_403, skipped_for_token
 from bench.chaos.runner import FlowRunner, RunRecord
 from bench.chaos.warehouse import WarehouseSim
 from bench.chaos.weather import Climate, Weather
@@ -92,6 +93,10 @@ class Chaos:
         )
         self.weather = Weather(self.world.sandbox.faults, options.climate, seed=options.seed)
         self.revoked: set[str] = set()
+        self.revoked_token: str | None = None  # the token revoked, and when (sandbox clock)
+        self.revoked_at: float | None = None
+        self.old_tokens: list[str] = []  # every token ever used, for the leak checks
+        self.check_records: list[RunRecord] = []
         self.runner: FlowRunner | None = None
         self.cycles_done = 0
 
@@ -128,18 +133,31 @@ class Chaos:
         start = int(self.o.cycles * self.o.revoke_from)
         end = max(start + 1, int(self.o.cycles * self.o.revoke_to))
         if cycle == start:
-            self.world.sandbox.revoke_token(self.world.tokens[code])
+            self.revoked_token = self.world.tokens[code]
+            self.revoked_at = self.world.sandbox.clock()
+            self.world.sandbox.revoke_token(self.revoked_token)
             self.revoked.add(code)
             self.say(f"cycle {cycle + 1}: token of {code} revoked")
         elif cycle >= end:
-            self._restore_token()
+            self._restore_token(cycle)
 
-    def _restore_token(self) -> None:
+    def _restore_token(self, cycle: int) -> None:
+        """What an operator does: get a new token (re-authorisation), put it where the clients
+        file points (the workers' environment), then `npf-ecwid clients check CODE`."""
         code = self.o.revoke_client
-        if code in self.revoked:
-            self.world.sandbox.add_token(self.world.tokens[code], self.world.spec(code).store_id)
-            self.revoked.discard(code)
-            self.say(f"token of {code} restored")
+        if code not in self.revoked:
+            return
+        assert self.runner is not None
+        old = self.world.tokens[code]
+        new = f"chaos-{code.lower()}-{secrets.token_hex(16)}"
+        self.old_tokens.append(old)
+        self.world.sandbox.replace_token(old, new)
+        self.world.tokens[code] = new
+        self.runner.set_env(self.world.spec(code).token_var, new)
+        self.revoked.discard(code)
+        check = self.runner.run(code, "check", cycle, chaos=False, revoked=False)
+        self.check_records.append(check)
+        self.say(f"token of {code} replaced; clients check exit {check.exit_code}")
 
     def _out_of_time(self, began: float) -> bool:
         budget = self.o.max_minutes
@@ -169,7 +187,7 @@ class Chaos:
                 self.runner.start(codes)
                 self.say(f"workers up in {max(self.runner.starts):.1f} s")
                 self._chaos_cycles(pool, codes, began)
-                self._restore_token()
+                self._restore_token(self.o.cycles)
                 self.say("final clean cycle (faults off, no kills, no store changes)")
                 list(
                     pool.map(
@@ -225,7 +243,7 @@ class Chaos:
             check_stock(self.engine, spec, store, figures)
             clients.append(figures)
         self._dump_write_logs()
-        tokens = list(self.world.tokens.values())
+        tokens = list(self.world.tokens.values()) + self.old_tokens
         roots = [self.world.logs_dir, self.world.data_dir]
         if self.o.prefect_db is not None:
             roots += [p for p in self.o.prefect_db.parent.glob(self.o.prefect_db.name + "*")]
@@ -240,12 +258,21 @@ class Chaos:
                 leaks += [f"prefect {hit}" for hit in rows_with(tokens, prefect_engine)]
             finally:
                 prefect_engine.dispose()
-        records = self.runner.records
+        records = [r for r in self.runner.records if r.step != "check"]
         finished = [r for r in records if not r.killed]
         revoked = [r for r in finished if r.revoked]
+        # The run that met the 403 fails (the one alert); the token breaker then makes every
+        # later run skip Ecwid altogether (a clean exit saying why).
         loud = [r for r in revoked if r.exit_code != 0 and says_403(r)]
+        skipped = [r for r in revoked if r.exit_code == 0 and skipped_for_token(r)]
         # A tracking push with nothing to push never calls Ecwid: a clean exit is right there.
-        quiet = [r for r in revoked if r.exit_code == 0 and nothing_to_do(r)]
+        quiet = [r for r in revoked if r.exit_code == 0 and nothing_to_do(r) and r not in skipped]
+        sandbox = self.world.sandbox
+        revoked_requests = (
+            sandbox.requests_with(self.revoked_token, since=self.revoked_at)
+            if self.revoked_token is not None
+            else 0
+        )
         window = {r.cycle for r in revoked}
         others = [r for r in finished if r.client != self.o.revoke_client]
         failed: dict[str, int] = {}
@@ -262,6 +289,9 @@ class Chaos:
             revoked_runs=len(revoked),
             revoked_loud=len(loud),
             revoked_quiet=len(quiet),
+            revoked_skipped=len(skipped),
+            revoked_requests=revoked_requests,
+            checks_failed=sum(r.exit_code != 0 for r in self.check_records),
             others_403=sum(r.exit_code != 0 and says_403(r) for r in others),
             others_ok_while_revoked={
                 code: sum(

@@ -32,6 +32,7 @@ COMMANDS: dict[str, list[str]] = {
     "orders": ["orders", "pull"],
     "tracking": ["tracking", "push"],
     "stock": ["stock", "sync"],
+    "check": ["clients", "check"],  # takes the client code as an argument, not --client
 }
 
 
@@ -93,6 +94,14 @@ class FlowRunner:
         self._lock = threading.Lock()
         self._seq = 0
         self._forced = 0
+        self._env_updates: dict[str, str] = {}
+
+    def set_env(self, name: str, value: str) -> None:
+        """Set a variable for every later run (live workers get it with each request; new
+        ones start with it)."""
+        with self._lock:
+            self.env[name] = value
+            self._env_updates[name] = value
 
     @property
     def kills(self) -> int:
@@ -163,11 +172,11 @@ class FlowRunner:
             self._seq += 1
             log = self.logs_dir / f"{self._seq:06d}-c{cycle}-{client}-{step}-{attempt}.log"
         kill_at = self._kill_at(step) if kill else None
-        argv = [*COMMANDS[step], "--client", client]
+        argv = [*COMMANDS[step], *((client,) if step == "check" else ("--client", client))]
         started = time.monotonic()
         exit_code: int | None
         try:
-            worker.send({"argv": argv, "log": str(log)})
+            worker.send({"argv": argv, "log": str(log), "env": dict(self._env_updates)})
             answer = worker.reply(kill_at if kill_at is not None else self.run_timeout)
             if answer is None:
                 worker.kill()

@@ -6,7 +6,8 @@ took hours on two cores. This worker imports the CLI and the flows once, then ru
 requested CLI commands one at a time, in-process, through the same Click command the
 `npf-ecwid` entry point uses: same flows, same exit codes, same one-line failure messages.
 
-Protocol (JSON lines): the parent writes `{"argv": [...], "log": "/path"}` on stdin; the worker
+Protocol (JSON lines): the parent writes `{"argv": [...], "log": "/path", "env": {...}}` on
+stdin (`env`, optional: variables to set first, as an operator editing `.env` would); the worker
 points its stdout and stderr (file descriptors 1 and 2, so Prefect's console handler and any
 C-level output land there too) at that log file for the run, then answers
 `{"exit_code": N}` on the reply channel (the stdout it was started with, kept as a duplicate
@@ -79,6 +80,7 @@ def serve(commands: IO[str], replies: IO[str], idle_log: Path) -> None:
     replies.flush()
     for line in commands:
         request = json.loads(line)
+        os.environ.update(request.get("env") or {})  # e.g. a client's replaced token
         _point_output_at(Path(request["log"]))
         code = run_command(command, list(request["argv"]))
         _point_output_at(idle_log)

@@ -9,9 +9,11 @@ from pathlib import Path
 import typer
 from pydantic import SecretStr
 
-from npf_ecwid.config import ClientConfig, ConfigError, get_client, load_clients
+from npf_ecwid.breaker.guard import TokenBreaker, open_breaker
+from npf_ecwid.breaker.store import describe, read_breakers
+from npf_ecwid.config import ClientConfig, ConfigError, get_client, load_clients, resolve_token
 from npf_ecwid.db import get_engine
-from npf_ecwid.onboarding.check import CheckResult, check_client
+from npf_ecwid.onboarding.check import CheckResult, Verdict, check_client
 from npf_ecwid.onboarding.check_log import record_checks
 from npf_ecwid.onboarding.clients_file import add_client
 from npf_ecwid.onboarding.oauth import OAuthError, exchange_code
@@ -36,16 +38,19 @@ def _split(value: str | None) -> list[str]:
 
 @app.command("list")
 def list_clients() -> None:
-    """One line per client in the clients file (NPF_CLIENTS)."""
+    """One line per client in the clients file (NPF_CLIENTS), with the token's state:
+    OK (a `clients check` passed), refused since ... (runs skip Ecwid), or not checked."""
     try:
         clients = load_clients(get_settings().clients_file)
     except ConfigError as error:
         raise _fail(str(error)) from None
+    breakers = read_breakers(open_breaker().engine) if clients else {}
     for c in clients.values():
         stock = f"stock {c.stock.value} at {c.stock_time:%H:%M} {c.timezone}"
         typer.echo(
             f"{c.code}\tstore {c.store_id}\ttoken {c.token}\t"
-            f"orders every {c.order_interval_minutes} min\t{stock}"
+            f"orders every {c.order_interval_minutes} min\t{stock}\t"
+            f"token {describe(breakers.get(c.code))}"
         )
     if not clients:
         typer.echo("no clients yet: npf-ecwid clients add CODE --store-id N")
@@ -192,11 +197,34 @@ async def _check_all(clients: list[ClientConfig]) -> list[CheckResult]:
     return list(await asyncio.gather(*checks))
 
 
+def _settle_breaker(breaker: TokenBreaker, client: ClientConfig, result: CheckResult) -> str:
+    """A passing check closes the client's token breaker (scheduled runs call Ecwid again); a
+    refused token trips it, so runs stop using it at once. Returns what changed, or ''."""
+    if result.ok:
+        was = breaker.close(client.code, "clients check passed", checked=True)
+        if was is None:
+            return ""
+        return (
+            f"token breaker closed: refused since {was.since} ({was.reason}); runs call Ecwid again"
+        )
+    if result.verdict is Verdict.WRONG_TOKEN:
+        try:
+            token = resolve_token(client, _load_secret)
+        except ConfigError:
+            token = None
+        breaker.trip(client.code, f"clients check: {result.verdict.value}", token)
+    state = breaker.state(client.code)
+    if state is not None and state.refused:
+        return f"token breaker open: refused since {state.since} ({state.reason}); runs skip Ecwid"
+    return ""
+
+
 @app.command("check")
 def check(code: str | None = typer.Argument(None, help="One client; all when omitted.")) -> None:
     """GET /profile and the token's scopes per client; one verdict line each.
 
     Verdicts: OK, wrong token, missing scopes X, wrong store, token not set, unreachable.
+    OK closes the client's token breaker (its runs call Ecwid again); wrong token opens it.
     Exit code 1 when any client is not OK.
     """
     path = get_settings().clients_file
@@ -206,7 +234,12 @@ def check(code: str | None = typer.Argument(None, help="One client; all when omi
         raise _fail(str(error)) from None
     results = asyncio.run(_check_all(clients))
     record_checks(get_engine(), results, datetime.now(UTC))  # for `npf-ecwid status`
+    breaker = open_breaker()
+    by_code = {c.code: c for c in clients}
     for result in results:
         typer.echo(result.line)
+        note = _settle_breaker(breaker, by_code[result.client], result)
+        if note:
+            typer.echo(f"{result.client}: {note}")
     if not all(r.ok for r in results):
         raise typer.Exit(1)

@@ -36,6 +36,9 @@ def pull(
         summary = sync_orders(client=client, since=since)
     except (ConfigError, OrderPullError) as error:
         raise _fail(str(error)) from None
+    if summary.skipped:  # not an error: Ecwid refused the token before; alerted then
+        typer.echo(f"skipped: {summary.skipped}")
+        return
     for row in summary.table():
         typer.echo(f"{row['count']:>18}: {row['orders']}")
 

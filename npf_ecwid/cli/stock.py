@@ -26,7 +26,7 @@ def sync(
         typer.echo(f"stock sync {client} failed: {error}", err=True)
         raise typer.Exit(1) from None
     if outcome["status"] == "skipped":
-        typer.echo(f"stock sync {client}: stock = off, skipped")
+        typer.echo(f"stock sync {client}: skipped: {outcome.get('message') or 'stock = off'}")
         return
     if outcome["status"] == "locked":  # another run is doing the work: not a failure
         typer.echo(f"stock sync {client}: skipped, {outcome['message']}")

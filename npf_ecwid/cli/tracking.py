@@ -38,6 +38,9 @@ def push(
     if report.locked:  # another run is doing the work: not a failure
         typer.echo(f"tracking push {client}: skipped, {report.locked}")
         return
+    if report.skipped:
+        typer.echo(f"tracking push {client}: skipped: {report.skipped}")
+        return
     for row in report.rows:
         line = f"{row['order']}\t{row['status']}\t{row['tracking_number']}"
         extra = row["reason"] or row["body"]

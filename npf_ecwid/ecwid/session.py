@@ -12,13 +12,13 @@ import logging
 import math
 import ssl
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any, Self, TypeVar
 
 import httpx
 from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
 
-from npf_ecwid.ecwid.errors import EcwidBadResponse
+from npf_ecwid.ecwid.errors import EcwidAuthError, EcwidBadResponse
 from npf_ecwid.ecwid.ratelimit import SlidingWindowLimiter, limiter_for
 from npf_ecwid.ecwid.retry import RetryPolicy, send_with_retries
 from npf_ecwid.ecwid.stats import ClientStats
@@ -26,6 +26,10 @@ from npf_ecwid.ecwid.stats import ClientStats
 log = logging.getLogger("npf_ecwid.ecwid")
 
 M = TypeVar("M")
+
+# Called with the 401/403 error and the call (`GET /orders`) the first time Ecwid refuses the
+# token; returns True when it counts as a token refusal (the session then sends nothing more).
+RefusalHook = Callable[[EcwidAuthError, str], bool]
 
 POOL_SHARD = 8  # connections per httpx client (see `EcwidSession.__init__`)
 
@@ -78,7 +82,9 @@ class EcwidSession:
     `limiter` defaults to the token's process-wide limiter (`limiter_for(token)`: 600 per
     rolling 60 s). `max_attempts`, `backoff_base`, `backoff_max` (seconds) shape the retries'
     jittered exponential backoff; tests pass small values instead of sleeping. `timeout` bounds
-    each attempt as a whole.
+    each attempt as a whole. `on_refused` (see `RefusalHook`; the token breaker) hears of a
+    refused token; once it says the token is refused, every further call of this session
+    fails at once with that error, unsent: concurrent pages or pushes of a run stop there.
     """
 
     def __init__(
@@ -94,8 +100,11 @@ class EcwidSession:
         max_concurrency: int = 32,
         backoff_base: float = 0.5,
         backoff_max: float = 30.0,
+        on_refused: RefusalHook | None = None,
     ) -> None:
         self.store_id = store_id
+        self.on_refused = on_refused
+        self._refused: EcwidAuthError | None = None
         self.base_url = f"{base_url.rstrip('/')}/{store_id}"
         self.limiter = limiter if limiter is not None else limiter_for(token)
         self.policy = RetryPolicy(max_attempts, backoff_base, backoff_max)
@@ -202,11 +211,23 @@ class EcwidSession:
             )
             return response
 
-        return await send_with_retries(
-            attempt,
-            what=what,
-            idempotent=idempotent,
-            policy=self.policy,
-            pause=self.limiter.pause,
-            stats=self.stats,
-        )
+        if self._refused is not None:
+            raise type(self._refused)(
+                str(self._refused),
+                status=self._refused.status,
+                error_code=self._refused.error_code,
+                error_message=self._refused.error_message,
+            )
+        try:
+            return await send_with_retries(
+                attempt,
+                what=what,
+                idempotent=idempotent,
+                policy=self.policy,
+                pause=self.limiter.pause,
+                stats=self.stats,
+            )
+        except EcwidAuthError as error:
+            if self.on_refused is not None and self.on_refused(error, f"{method} {path}"):
+                self._refused = error
+            raise

@@ -72,6 +72,7 @@ class PullSummary:
     requests: int = 0
     skip_reasons: dict[str, int] = field(default_factory=dict)
     deleted_in_ecwid: int = 0  # handed-off orders marked cancelled because Ecwid deleted them
+    skipped: str | None = None  # why the run did not call Ecwid (the token breaker)
 
     def table(self) -> list[dict[str, object]]:
         """Rows for the run's table artifact."""

@@ -70,6 +70,15 @@ class Faults:
       the window holds (Ecwid-side bursts); uses no slot.
     - `batch_pending_polls`: how many `GET /batch` polls report IN_PROGRESS before COMPLETED.
     - `scripted`: `ScriptedFault`s for exact requests, used up one match at a time.
+    - `bad_token_per_minute`, `bad_token_total`, `ip_block_s`: Ecwid's block of an IP that
+      keeps sending non-working tokens: "If more requests continue to come from a non-working
+      token, Ecwid will block it for much longer after 20 requests per minute or a total of 600
+      requests with non-working tokens per IP" (REST API overview, https://docs.ecwid.com/api-reference,
+      as quoted in shared/research/ecwid-api.md; the local docs/ecwid/api-reference.md is empty).
+      The docs give neither the answer nor the length of the block: here every request from the
+      blocked IP, good tokens included, gets 429 `RATE_LIMITED` with `Retry-After: ip_block_s`
+      for `ip_block_s` seconds (UNVERIFIED; the 429 is the documented answer of the limiter).
+      A request without a valid token (unknown, revoked, missing) is a non-working one.
     Faulted requests (5xx, hang, drop) were admitted, so they count against the limit.
     """
 
@@ -87,6 +96,9 @@ class Faults:
     throttle_retry_after: int = 1
     spike_rate: float = 0.0
     spike_ms: float = 2000.0
+    bad_token_per_minute: int = 20
+    bad_token_total: int = 600
+    ip_block_s: int = 3600
     scripted: list[ScriptedFault] = field(default_factory=list)
 
     def take_scripted(self, method: str, path: str) -> ScriptedFault | None:
@@ -140,7 +152,11 @@ class Sandbox:
         self.request_log: list[RequestLogEntry] = []
         self._stores: dict[int, SandboxStore] = {}
         self._tokens: dict[str, TokenGrant] = {}
+        self._revoked: dict[str, TokenGrant] = {}
         self._admitted: dict[str, deque[float]] = {}
+        self._bad_token_times: dict[str, deque[float]] = {}  # ip -> recent non-working requests
+        self._bad_token_totals: dict[str, int] = {}
+        self.blocked_until: dict[str, float] = {}  # ip -> clock time the block ends
         self.batches: dict[str, Any] = {}  # ticket -> endpoints_batch.BatchRecord
         self.batch_keys: dict[tuple[int, str], str] = {}  # (store, deduplicationKey) -> ticket
         for store in stores:
@@ -161,7 +177,18 @@ class Sandbox:
         self._tokens[token] = TokenGrant(store_id, frozenset(scopes))
 
     def revoke_token(self, token: str) -> None:
-        self._tokens.pop(token, None)
+        """The merchant revoked the token (or uninstalled the app): 403 from now on."""
+        grant = self._tokens.pop(token, None)
+        if grant is not None:
+            self._revoked[token] = grant
+
+    def replace_token(self, old: str, new: str) -> None:
+        """Issue `new` for `old`'s store and scopes (re-install, new OAuth grant); `old`, live
+        or revoked, stays revoked. The new token opens the same store with the same scopes."""
+        grant = self._tokens.pop(old, None) or self._revoked.pop(old, None)
+        if grant is None:
+            raise KeyError("no such token to replace")
+        self._tokens[new] = TokenGrant(grant.store_id, grant.scopes)
 
     def grant(self, token: str) -> TokenGrant | None:
         return self._tokens.get(token)
@@ -181,6 +208,32 @@ class Sandbox:
             frees_at = times[len(times) - limit] + window
             return max(1, math.ceil(frees_at - now))
         times.append(now)
+        return None
+
+    # --- the IP block for non-working tokens -------------------------------------------
+
+    def ip_block(self, ip: str, token: str, now: float) -> int | None:
+        """Count a request from `ip`; the Retry-After seconds when the IP is blocked.
+
+        A non-working token (no grant) counts towards the per-minute and the total limit;
+        the request that exceeds either is the first one blocked, for `ip_block_s`."""
+        until = self.blocked_until.get(ip)
+        if until is not None and now < until:
+            return max(1, math.ceil(until - now))
+        if self.grant(token) is not None:
+            return None
+        f = self.faults
+        times = self._bad_token_times.setdefault(ip, deque())
+        while times and times[0] <= now - 60.0:
+            times.popleft()
+        times.append(now)
+        total = self._bad_token_totals.get(ip, 0) + 1
+        self._bad_token_totals[ip] = total
+        if len(times) > f.bad_token_per_minute or total > f.bad_token_total:
+            self.blocked_until[ip] = now + f.ip_block_s
+            times.clear()
+            self._bad_token_totals[ip] = 0
+            return f.ip_block_s
         return None
 
     # --- request log ------------------------------------------------------------------
@@ -207,6 +260,16 @@ class Sandbox:
                 start += 1
             best = max(best, end - start + 1)
         return best
+
+    def requests_with(self, token: str, since: float | None = None) -> int:
+        """How many requests arrived with `token` (any answer, blocked ones included), at or
+        after clock time `since` when given."""
+        wanted = token_hash(token)
+        return sum(
+            1
+            for e in self.request_log
+            if e.token_hash == wanted and (since is None or e.at >= since)
+        )
 
     def count(
         self, status: int | None = None, method: str | None = None, path_prefix: str | None = None

@@ -1,10 +1,11 @@
 """`FaultMiddleware`: what happens to an `/api/v3/...` request before the API sees it.
 
-In order: log the arrival; maybe answer an injected 429 burst (`throttle_rate`, no slot
-used); take a slot in the token's rolling window or answer 429 + `Retry-After`; add latency
-(and maybe a spike); then maybe drop the connection, hang, answer 5xx, or run the request
-and lose its response (`drop_after_rate`: the write IS applied, the client cannot know).
-A `ScriptedFault` matching the request comes before the random faults.
+In order: log the arrival; answer 429 if the caller's IP is blocked for sending non-working
+tokens (`Sandbox.ip_block`, Ecwid's documented IP block); maybe answer an injected 429 burst
+(`throttle_rate`, no slot used); take a slot in the token's rolling window or answer 429 +
+`Retry-After`; add latency (and maybe a spike); then maybe drop the connection, hang, answer
+5xx, or run the request and lose its response (`drop_after_rate`: the write IS applied, the
+client cannot know). A `ScriptedFault` matching the request comes before the random faults.
 """
 
 from __future__ import annotations
@@ -92,6 +93,12 @@ class FaultMiddleware:
         self, scope: Scope, receive: Receive, send: Send, token: str, entry: RequestLogEntry
     ) -> None:
         sb, faults, rnd = self.sandbox, self.sandbox.faults, self.sandbox.rng.random
+        client = scope.get("client")
+        blocked = sb.ip_block(client[0] if client else "", token, entry.at)
+        if blocked is not None:
+            entry.status, entry.fault = 429, "ip_blocked"
+            await _too_many(blocked)(scope, receive, send)
+            return
         if faults.throttle_rate and rnd() < faults.throttle_rate:
             entry.status, entry.fault = 429, "throttle"
             await _too_many(faults.throttle_retry_after)(scope, receive, send)

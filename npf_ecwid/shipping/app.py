@@ -28,6 +28,7 @@ from starlette.requests import ClientDisconnect
 from npf_ecwid.shipping.body_guard import BodyGuard
 from npf_ecwid.shipping.rates_keys import RatesKeyLookup, no_keys
 from npf_ecwid.shipping.service import MAX_BODY_BYTES, Answer, RateCardLookup, error, handle_rates
+from npf_ecwid.webhooks.loud import Loud
 from npf_ecwid.webhooks.receiver import MAX_BODY_BYTES as MAX_WEBHOOK_BYTES
 from npf_ecwid.webhooks.receiver import WebhookReceiver
 from npf_ecwid.webhooks.signature import SIGNATURE_HEADER
@@ -62,13 +63,16 @@ def create_app(
     *,
     rate_keys: RatesKeyLookup = no_keys,
     webhooks: WebhookReceiver | None = None,
+    loud: Loud | None = None,
     body_timeout: float = 5.0,
 ) -> FastAPI:
     """The ASGI app. `rate_keys` says which stores may ask for rates (others get 403; by
-    default no store may).
-    Without `webhooks` (no app client secret configured) the webhook route answers 503 so
-    Ecwid keeps retrying until it is configured. A body not received within `body_timeout`
-    seconds gets 408."""
+    default no store may). Without `webhooks` (no app client secret configured) the webhook
+    route answers 200 `not_configured` and says so loudly (`loud`: an ERROR line and an alert,
+    once an hour): a non-2xx would only make Ecwid retry and, after two weeks, block the app's
+    webhooks (see `webhooks.receiver`), while the schedule keeps syncing without them. A body
+    not received within `body_timeout` seconds gets 408."""
+    loud = loud or Loud()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -116,7 +120,12 @@ def create_app(
     async def ecwid_webhook(request: Request) -> Response:
         async def work() -> Answer:
             if webhooks is None:
-                return error(503, "not_configured", "webhooks need ECWID_APP_CLIENT_SECRET")
+                loud.shout(
+                    "not_configured",
+                    "an Ecwid webhook arrived but ECWID_APP_CLIENT_SECRET is not set: it was "
+                    "acknowledged unread; set the app's client secret and restart `shipping serve`",
+                )
+                return 200, {"status": "not_configured"}
             return webhooks.handle(await request.body(), request.headers.get(SIGNATURE_HEADER))
 
         return await _guarded("webhook", work)

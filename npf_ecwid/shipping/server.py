@@ -17,6 +17,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from npf_ecwid.alerts import text_sink
+from npf_ecwid.breaker.guard import open_breaker
 from npf_ecwid.db import get_engine, init_db
 from npf_ecwid.settings import Settings, get_settings
 from npf_ecwid.shipping.app import create_app
@@ -24,6 +26,7 @@ from npf_ecwid.shipping.ratecard import DEMO_RATES, rates_path_for
 from npf_ecwid.shipping.rates_keys import STORAGE_KEY, RatesKeyLookup, db_keys, static_keys
 from npf_ecwid.shipping.service import file_cards, handle_rates
 from npf_ecwid.webhooks.debounce import Debouncer, OrderSyncTrigger
+from npf_ecwid.webhooks.loud import Loud
 from npf_ecwid.webhooks.receiver import WebhookReceiver
 from npf_ecwid.webhooks.stores import file_stores
 
@@ -62,19 +65,22 @@ def build_app(
         init_db(engine)
         rate_keys = db_keys(engine)
     receiver = None
+    loud = Loud(text_sink(settings.alert_webhook_url, "webhooks"))
     secret = settings.ecwid_app_client_secret
     if secret is None or not secret.get_secret_value():
-        log.warning("ECWID_APP_CLIENT_SECRET is not set: /webhooks/ecwid answers 503")
+        log.warning("ECWID_APP_CLIENT_SECRET is not set: /webhooks/ecwid acknowledges, unread")
     elif trigger is None:
-        log.warning("no order-sync trigger given: /webhooks/ecwid answers 503")
+        log.warning("no order-sync trigger given: /webhooks/ecwid acknowledges, unread")
     else:
         receiver = WebhookReceiver(
             secret,
             file_stores(settings.clients_file),
             Debouncer(trigger, window=debounce_seconds),
+            breaker=lambda: open_breaker(settings),
+            loud=loud,
             max_age=max_event_age,
         )
-    return create_app(cards, rate_keys=rate_keys, webhooks=receiver)
+    return create_app(cards, rate_keys=rate_keys, webhooks=receiver, loud=loud)
 
 
 SAMPLE_KEY = "sample-rates-key"

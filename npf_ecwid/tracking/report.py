@@ -21,6 +21,7 @@ class PushReport:
     counts: dict[str, int] = field(default_factory=dict)
     rows: list[dict[str, str]] = field(default_factory=list)
     locked: str | None = None  # set when another run held the client's writer lock: did nothing
+    skipped: str | None = None  # why the run did not call Ecwid (the token breaker)
 
 
 def outcome_line(outcome: PushOutcome) -> str:

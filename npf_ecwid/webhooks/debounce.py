@@ -9,6 +9,12 @@ raised: the interval schedule stays the safety net.
 
 An event arriving while a trigger call is in flight arms a new timer, so an order created just
 after a sync run read the order list is still picked up by the next run.
+
+Bursts longer than the window (a merchant bulk-editing orders, an import) would still start a
+run every `window` seconds, each queueing behind the last in the client's lane. So the trigger
+may decline: when the client already has a run that has not started yet, that run will read
+the order list after this event anyway, and a second one adds nothing
+(`deployments.trigger.PrefectOrderSyncTrigger`). A trigger returns False when it declined.
 """
 
 from __future__ import annotations
@@ -21,9 +27,11 @@ log = logging.getLogger(__name__)
 
 
 class OrderSyncTrigger(Protocol):
-    """Starts a client's order sync run (e.g. a Prefect deployment run); returns quickly."""
+    """Starts a client's order sync run (e.g. a Prefect deployment run); returns quickly.
+    Returns False when it started none because one is already waiting to start (None or True:
+    started)."""
 
-    def trigger(self, client_code: str) -> None: ...
+    def trigger(self, client_code: str) -> bool | None: ...
 
 
 class Debouncer:
@@ -32,6 +40,8 @@ class Debouncer:
         self.window = window
         self._armed: dict[str, asyncio.Event] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self.started = 0
+        self.declined = 0
 
     def submit(self, client_code: str) -> bool:
         """Note an event for `client_code`; True if it armed a new trigger, False if it joined one.
@@ -58,10 +68,16 @@ class Debouncer:
         finally:
             self._armed.pop(client_code, None)
         try:
-            await asyncio.to_thread(self.trigger.trigger, client_code)
-            log.info("order sync triggered for %s", client_code)
+            started = await asyncio.to_thread(self.trigger.trigger, client_code)
         except Exception:
             log.exception("could not trigger the order sync for %s", client_code)
+            return
+        if started is False:
+            self.declined += 1
+            log.info("order sync for %s already waiting to start; none added", client_code)
+        else:
+            self.started += 1
+            log.info("order sync triggered for %s", client_code)
 
     async def flush(self) -> None:
         """Fire every armed trigger now and wait for all trigger calls to finish."""

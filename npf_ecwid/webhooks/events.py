@@ -4,8 +4,9 @@ Which events matter: `order.created`, `order.updated` and `order.deleted` are th
 change what the order pull brings to the warehouse. A deletion is only a nudge: the pull it
 starts reads Ecwid's deleted-orders history (the source of truth, `npf_ecwid.orders.deletions`)
 and marks the order cancelled if the warehouse has it; the event's own data is not used.
-`unfinished_order.*` (abandoned carts), products, customers, the profile and the app's own
-lifecycle events are acknowledged and ignored.
+`unfinished_order.*` (abandoned carts), products, customers and the profile are acknowledged
+and ignored. App lifecycle events that end the app's access to the store (`token_refusal`)
+trip the client's token breaker instead.
 
 Echoes: the integration's own writes fire webhooks too (Ecwid sends them for REST changes).
 Our only order write is the tracking push, which sets `fulfillmentStatus=SHIPPED` (and the
@@ -18,6 +19,7 @@ interval schedule remains the safety net for anything a webhook does not trigger
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -56,3 +58,31 @@ def ignore_reason(event: WebhookEvent) -> str | None:
     if is_echo(event):
         return "echo of a shipment update"
     return None
+
+
+# App-level events (list of webhook events, https://docs.ecwid.com/build-apps/webhook-automations/
+# learn-ecwid-webhooks/list-of-webhook-events, quoted in shared/research/ecwid-api.md):
+# `application.uninstalled` revokes the app's token for that store. An app subscription that
+# turns SUSPENDED (statuses ACTIVE, SUSPENDED, TRIAL per
+# docs/ecwid/api-reference/rest-api/application/get-app-subscription-status.md) is treated the
+# same. The webhook's data field names are not documented here, so any SUSPENDED value in
+# `data` counts (UNVERIFIED).
+UNINSTALLED = "application.uninstalled"
+SUBSCRIPTION_CHANGED = "application.subscriptionStatusChanged"
+
+
+def token_refusal(event: WebhookEvent) -> str | None:
+    """Why this event means the store's token no longer works, or None."""
+    at = datetime.fromtimestamp(event.event_created, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if event.event_type == UNINSTALLED:
+        return f"the app was uninstalled from store {event.store_id} ({UNINSTALLED} at {at})"
+    if event.event_type == SUBSCRIPTION_CHANGED and "SUSPENDED" in _values(event.data):
+        return (
+            f"the app's subscription in store {event.store_id} is SUSPENDED "
+            f"({SUBSCRIPTION_CHANGED} at {at})"
+        )
+    return None
+
+
+def _values(data: dict[str, Any] | None) -> set[str]:
+    return {str(v).upper() for v in (data or {}).values() if isinstance(v, str)}

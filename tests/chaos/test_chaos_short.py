@@ -35,7 +35,7 @@ def test_short_chaos_run_keeps_every_invariant(prefect_server: None, tmp_path: P
         stock_every=1,
         mutation_interval=0.5,
         revoke_from=0.0,
-        revoke_to=1.0,  # BETA's token is revoked for the chaos cycle, back for the clean one
+        revoke_to=1.0,  # BETA's token is revoked for the chaos cycle, replaced for the clean one
         prefect_db=prefect_db(),
     )
     lines: list[str] = []
@@ -47,5 +47,9 @@ def test_short_chaos_run_keeps_every_invariant(prefect_server: None, tmp_path: P
     assert result.kills >= 3
     assert totals["orders"] > 50 and totals["pushes"] > 20
     assert sum(f.skus_checked for f in result.clients) > 10
-    assert result.revoked_loud >= 2  # the revoked client's pull and stock sync both refused
+    # The revoked client's first pull met the 403 (one alert, unless that run was killed);
+    # the token breaker kept its later runs off Ecwid; the replaced token + `clients check`
+    # brought it back for the clean cycle (its orders are all there: missing=0 above).
+    assert result.revoked_loud <= 1 and result.revoked_skipped >= 1
+    assert result.revoked_requests <= 8 and result.checks_failed == 0
     assert lines[-1].startswith("chaos: cycles=1 ")

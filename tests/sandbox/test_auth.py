@@ -69,3 +69,30 @@ async def test_profile_shape(client: httpx.AsyncClient) -> None:
 async def test_unknown_path_is_404_and_wrong_method_405(client: httpx.AsyncClient) -> None:
     assert (await client.get("/nothing-here")).status_code == 404
     assert (await client.post("/orders", json={})).status_code == 405
+
+
+async def test_an_ip_sending_dead_tokens_gets_blocked_for_every_token(sandbox: Sandbox) -> None:
+    # Ecwid: "block it for much longer after 20 requests per minute or a total of 600
+    # requests with non-working tokens per IP"; the block hits the good tokens from that IP too.
+    async with make_client(sandbox, "dead-token") as dead, make_client(sandbox) as good:
+        assert (await good.get("/profile")).status_code == 200
+        answers = [(await dead.get("/profile")).status_code for _ in range(21)]
+        assert answers == [403] * 20 + [429]
+        blocked = await good.get("/profile")
+        assert blocked.status_code == 429
+        assert int(blocked.headers["Retry-After"]) > 60
+    assert sandbox.requests_with("dead-token") == 21
+
+
+async def test_the_total_of_dead_token_requests_also_blocks(sandbox: Sandbox) -> None:
+    sandbox.faults.bad_token_total = 5
+    async with make_client(sandbox, "dead-token") as dead:
+        answers = [(await dead.get("/profile")).status_code for _ in range(6)]
+    assert answers == [403] * 5 + [429]
+
+
+def test_a_revoked_token_can_be_replaced(sandbox: Sandbox) -> None:
+    sandbox.revoke_token(TOKEN)
+    sandbox.replace_token(TOKEN, "new-token")
+    grant = sandbox.grant("new-token")
+    assert grant is not None and grant.store_id == STORE_ID and sandbox.grant(TOKEN) is None

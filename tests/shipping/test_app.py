@@ -244,9 +244,25 @@ async def test_unexpected_error_is_a_clean_500_and_is_logged(
     assert any("secret internals" in (r.exc_text or "") for r in caplog.records)
 
 
-async def test_webhooks_without_a_secret_answer_503(client: httpx.AsyncClient) -> None:
-    response = await client.post("/webhooks/ecwid", content=b"{}")
-    assert response.status_code == 503 and response.json()["error"] == "not_configured"
+async def test_webhooks_without_a_secret_are_acknowledged_and_loud_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A 503 would make Ecwid retry and, after two weeks, block the app's webhooks: 200, and an
+    # ERROR line plus an alert for the operator, once an hour however many arrive.
+    from npf_ecwid.shipping.service import static_cards
+    from npf_ecwid.webhooks.loud import Loud
+
+    alerts: list[str] = []
+    app = create_app(static_cards({}), loud=Loud(alerts.append))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://hooks"
+    ) as http:
+        with caplog.at_level("ERROR"):
+            answers = [await http.post("/webhooks/ecwid", content=b"{}") for _ in range(5)]
+    assert [a.status_code for a in answers] == [200] * 5
+    assert answers[0].json() == {"status": "not_configured"}
+    assert len(alerts) == 1 and "ECWID_APP_CLIENT_SECRET is not set" in alerts[0]
+    assert sum("ECWID_APP_CLIENT_SECRET" in r.message for r in caplog.records) == 1
 
 
 async def test_billion_metre_boxes_are_a_422_not_a_500(

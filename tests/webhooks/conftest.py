@@ -5,16 +5,20 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from pydantic import SecretStr
 
+from npf_ecwid.breaker.guard import TokenBreaker
 from npf_ecwid.config import parse_client
+from npf_ecwid.db import get_engine
 from npf_ecwid.shipping.app import create_app
 from npf_ecwid.shipping.service import static_cards
 from npf_ecwid.webhooks.debounce import Debouncer
+from npf_ecwid.webhooks.loud import Loud
 from npf_ecwid.webhooks.receiver import WebhookReceiver
 from npf_ecwid.webhooks.signature import SIGNATURE_HEADER, sign
 from npf_ecwid.webhooks.stores import static_stores
@@ -98,10 +102,31 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def hooks(trigger: RecordingTrigger, clock: Clock) -> AsyncIterator[Hooks]:
+def alerts() -> list[str]:
+    """The alert lines the endpoint sent (a recording sink for `Loud`)."""
+    return []
+
+
+@pytest.fixture
+def breaker(tmp_path: Path) -> TokenBreaker:
+    return TokenBreaker(get_engine(f"sqlite:///{tmp_path / 'breaker.db'}"))
+
+
+@pytest.fixture
+async def hooks(
+    trigger: RecordingTrigger, clock: Clock, alerts: list[str], breaker: TokenBreaker
+) -> AsyncIterator[Hooks]:
     # A long window: nothing fires by itself during a test; `debouncer.flush()` fires it.
-    receiver = WebhookReceiver(SECRET, static_stores(CLIENTS), Debouncer(trigger, 60), clock=clock)
-    app = create_app(static_cards({}), webhooks=receiver)
+    loud = Loud(alerts.append, clock=clock)
+    receiver = WebhookReceiver(
+        SECRET,
+        static_stores(CLIENTS),
+        Debouncer(trigger, 60),
+        breaker=breaker,
+        loud=loud,
+        clock=clock,
+    )
+    app = create_app(static_cards({}), webhooks=receiver, loud=loud)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://hooks"
     ) as http:
