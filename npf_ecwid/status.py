@@ -26,16 +26,19 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, func, select
 
+from npf_ecwid.breaker.store import REFUSED as BREAKER_REFUSED
+from npf_ecwid.breaker.store import TokenBreakerRow
 from npf_ecwid.config import ClientConfig, StockMode
 from npf_ecwid.db import init_db
 from npf_ecwid.onboarding.check import Verdict
 from npf_ecwid.onboarding.check_log import last_check
 from npf_ecwid.orders.state import QUARANTINE, WATERMARK
 from npf_ecwid.stock.history import StockRun
-from npf_ecwid.tracking.ledger import load_ledger
-from npf_ecwid.tracking.plan import plan_pushes
-from npf_ecwid.warehouse.sql_shipments import SqlShipmentSource, known_order_ids
+from npf_ecwid.tracking.prepare import prepare_plan
+from npf_ecwid.warehouse.sql_shipments import SqlShipmentSource
 from npf_ecwid.warehouse.tables import NpfOrder
+
+BREAKER = TokenBreakerRow.__table__  # type: ignore[attr-defined]
 
 ORDER = NpfOrder.__table__  # type: ignore[attr-defined]
 RUN = StockRun.__table__  # type: ignore[attr-defined]
@@ -66,10 +69,14 @@ def local_midnight(now: datetime, config: ClientConfig) -> datetime:
 
 
 def token_state(connection: Connection, client: str) -> str:
-    """`OK` / `refused` / another `clients check` verdict / `not checked`.
-
-    Today the source is the last `clients check` (`client_check`); a token breaker's state can
-    be consulted here first when it exists."""
+    """`refused since ...` while the token breaker stands (the flows send nothing to Ecwid),
+    else the last `clients check` verdict (`OK`, `refused`, another one) or `not checked`."""
+    breaker = connection.execute(
+        select(BREAKER.c.state, BREAKER.c.refused_since).where(BREAKER.c.client == client)
+    ).first()
+    if breaker is not None and breaker.state == BREAKER_REFUSED:
+        since = f"{breaker.refused_since:%Y-%m-%d %H:%M}" if breaker.refused_since else "?"
+        return f"{REFUSED} since {since} UTC"
     found = last_check(connection, client)
     if found is None:
         return NOT_CHECKED
@@ -100,13 +107,8 @@ def client_status(
 ) -> ClientStatus:
     """One client's health row (see the module docstring)."""
     code = config.code
-    plan = plan_pushes(
-        SqlShipmentSource(engine).shipments(code),
-        load_ledger(engine, code),
-        client=code,
-        push_tracking_url=config.push_tracking_url,
-        known_orders=known_order_ids(engine, code),
-    )
+    # The tracking push's own planning (deleted orders, custom statuses included).
+    plan = prepare_plan(engine, config, SqlShipmentSource(engine))
     with engine.connect() as connection:
         mark = connection.execute(
             select(WATERMARK.c.updated_from, WATERMARK.c.last_run_at).where(
