@@ -15,19 +15,48 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
+from typing import Generic, TypeVar
 
 _Kind = tuple[str, int, str, str]
+K = TypeVar("K", bound=Hashable)
+
+
+class Throttle(Generic[K]):
+    """Once per `every` seconds per key: `admit(key)` is None for a repeat inside the window,
+    else how many repeats were held back since the key was last admitted. Thread-safe; at
+    most `max_keys` keys are remembered (an attacker's variety must not grow it without end).
+    Shared by the log filter below and `webhooks.loud.Loud` (ERROR line + alert)."""
+
+    def __init__(
+        self, every: float, *, clock: Callable[[], float] = time.monotonic, max_keys: int = 1000
+    ) -> None:
+        self.every = every
+        self._clock = clock
+        self._max_keys = max_keys
+        self._lock = threading.Lock()
+        self._last: dict[K, float] = {}
+        self._held: dict[K, int] = {}
+
+    def admit(self, key: K) -> int | None:
+        now = self._clock()
+        with self._lock:
+            last = self._last.get(key)
+            if last is not None and now - last < self.every:
+                self._held[key] = self._held.get(key, 0) + 1
+                return None
+            self._last[key] = now
+            held = self._held.pop(key, 0)
+            if len(self._last) > self._max_keys:
+                self._last = {key: now}
+            return held
 
 
 class RepeatLimit(logging.Filter):
     def __init__(self, every: float = 10.0, *, clock: Callable[[], float] = time.monotonic):
         super().__init__()
         self.every = every
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._last: dict[_Kind, float] = {}
-        self._dropped: dict[_Kind, int] = {}
+        self._throttle: Throttle[_Kind] = Throttle(every, clock=clock)
 
     @staticmethod
     def _kind(record: logging.LogRecord) -> _Kind:
@@ -37,17 +66,9 @@ class RepeatLimit(logging.Filter):
         return (record.name, record.levelno, str(record.msg), exc)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        kind = self._kind(record)
-        now = self._clock()
-        with self._lock:
-            last = self._last.get(kind)
-            if last is not None and now - last < self.every:
-                self._dropped[kind] = self._dropped.get(kind, 0) + 1
-                return False
-            self._last[kind] = now
-            dropped = self._dropped.pop(kind, 0)
-            if len(self._last) > 1000:  # bound the memory an attacker's variety can use
-                self._last = {kind: now}
+        dropped = self._throttle.admit(self._kind(record))
+        if dropped is None:
+            return False
         if dropped:
             record.msg = f"{record.msg} ({dropped} more like this in the last {self.every:g} s)"
         return True

@@ -11,6 +11,8 @@ import logging
 import time
 from collections.abc import Callable
 
+from npf_ecwid.logfilter import Throttle
+
 log = logging.getLogger("npf_ecwid.webhooks")
 
 AlertSink = Callable[[str], None]  # posts one alert line (best effort, never raises)
@@ -26,22 +28,16 @@ class Loud:
     ) -> None:
         self.alert = alert
         self.interval = interval
-        self._clock = clock
-        self._last: dict[str, float] = {}
-        self._suppressed: dict[str, int] = {}
+        self._throttle: Throttle[str] = Throttle(interval, clock=clock)
         self.alerts_sent = 0
 
     def shout(
         self, key: str, message: str, *, level: int = logging.ERROR, alert: bool = True
     ) -> bool:
         """Log (and alert) `message` unless `key` was shouted within `interval`; True if it was."""
-        now = self._clock()
-        last = self._last.get(key)
-        if last is not None and now - last < self.interval:
-            self._suppressed[key] = self._suppressed.get(key, 0) + 1
+        repeats = self._throttle.admit(key)
+        if repeats is None:
             return False
-        self._last[key] = now
-        repeats = self._suppressed.pop(key, 0)
         line = message + (f" ({repeats} more since the last message)" if repeats else "")
         log.log(level, "%s", line)
         if alert and self.alert is not None:
