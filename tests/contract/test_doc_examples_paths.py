@@ -28,6 +28,7 @@ from npf_ecwid.sandbox.server import serve_in_thread
 from npf_ecwid.settings import Settings, get_settings
 from npf_ecwid.shipping.app import create_app as create_rates_app
 from npf_ecwid.shipping.ratecard import DEMO_RATES, load_rate_cards
+from npf_ecwid.shipping.rates_keys import STORAGE_KEY, static_keys
 from npf_ecwid.shipping.service import static_cards
 from npf_ecwid.warehouse.base import IntakeBatch
 from npf_ecwid.warehouse.sql_orders import SqlOrderIntake
@@ -118,7 +119,8 @@ async def test_order_examples_take_the_documented_pull_path(orders_env: PullEnv)
 @pytest.mark.parametrize("name", examples("webhook-"))
 async def test_webhook_example_is_acknowledged_and_routed(name: str) -> None:
     """Each documented event is answered 200 (so Ecwid does not retry it); only an
-    `order.created`/`order.updated` that is not our own shipment echo starts an order sync."""
+    `order.created`/`order.updated` that is not our own shipment echo, or an `order.deleted`
+    (the pull then reads the deleted-orders history), starts an order sync."""
     body = example(name)
     trigger = RecordingTrigger()
     clients = {"ACME": parse_client("ACME", {"store_id": 1003, "token": "env:ACME_TOKEN"})}
@@ -134,7 +136,7 @@ async def test_webhook_example_is_acknowledged_and_routed(name: str) -> None:
         await receiver.debouncer.aclose()
     assert response.status_code == 200, response.text
     # The docs' order.updated example is PAID -> PAID, PROCESSING -> SHIPPED: our echo rule.
-    starts = body["eventType"] == "order.created" and body["storeId"] == 1003
+    starts = body["eventType"] in {"order.created", "order.deleted"} and body["storeId"] == 1003
     assert trigger.calls == (["ACME"] if starts else [])
 
 
@@ -144,8 +146,13 @@ async def test_webhook_example_is_acknowledged_and_routed(name: str) -> None:
 @pytest.mark.parametrize("name", ["shipping-request.json", "shipping-request.2020.json"])
 async def test_shipping_request_example_gets_options_in_the_documented_shape(name: str) -> None:
     request = example(name)
+    # The store's rates key rides in merchantAppSettings, as Ecwid sends the app's storage.
+    request["merchantAppSettings"] = {STORAGE_KEY: "doc-example-key"}
     cards = load_rate_cards(DEMO_RATES)
-    app = create_rates_app(static_cards({request["storeId"]: cards[1003]}))
+    app = create_rates_app(
+        static_cards({request["storeId"]: cards[1003]}),
+        rate_keys=static_keys({request["storeId"]: "doc-example-key"}),
+    )
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://shipping"
     ) as http:
@@ -199,9 +206,9 @@ def test_oauth_token_answer_has_the_documented_shape() -> None:
             ECWID_APP_CLIENT_SECRET=SecretStr(oauth.client_secret),
         )
         code = oauth.grant_code(1003)
-        answer = httpx.get(
+        answer = httpx.post(  # a form body: Ecwid refuses the code in a query string
             f"{oauth_url}/token",
-            params={
+            data={
                 "client_id": oauth.client_id,
                 "client_secret": oauth.client_secret,
                 "code": code,
