@@ -20,8 +20,8 @@ from npf_ecwid.ecwid.factory import open_ecwid
 from npf_ecwid.sandbox import Sandbox, create_app, generate_store
 from npf_ecwid.settings import get_settings
 
-TOKEN = SecretStr("secret_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
-OTHER = SecretStr("secret_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")
+TOKEN = SecretStr("secret_" + "a" * 32)
+OTHER = SecretStr("secret_" + "b" * 32)
 
 
 @pytest.fixture
