@@ -8,12 +8,12 @@ import logging
 from datetime import UTC, datetime
 
 import pytest
-from sqlmodel import Session
 
 from flows.orders import sync_orders
 from flows.tracking import push_tracking
 from npf_ecwid.orders.deletions import DELETED_REASON
 from npf_ecwid.sandbox import SandboxStore, generate_store
+from npf_ecwid.warehouse.sql_shipments import add_shipments
 from npf_ecwid.warehouse.tables import NpfShipment
 from tests.orders.served import STORE_ID, PullEnv
 
@@ -41,17 +41,15 @@ def open_orders(env: PullEnv) -> list[str]:
 
 
 def ship(env: PullEnv, order_id: str, number: str) -> None:
-    with Session(env.engine) as session:
-        session.add(
-            NpfShipment(
-                client="ACME",
-                ecwid_order_id=order_id,
-                tracking_number=number,
-                carrier="AusPost",
-                shipped_at=datetime.now(UTC),
-            )
-        )
-        session.commit()
+    """The warehouse records a parcel (through the SQL adapter's own idempotent insert)."""
+    row = NpfShipment(
+        client="ACME",
+        ecwid_order_id=order_id,
+        tracking_number=number,
+        carrier="AusPost",
+        shipped_at=datetime.now(UTC),
+    )
+    assert add_shipments(env.engine, [row]) == 1
 
 
 def test_deleted_order_is_cancelled_once_and_never_pushed(orders_env: PullEnv, caplog) -> None:
