@@ -318,7 +318,7 @@ def run(args: argparse.Namespace, work: Path, stack: ExitStack) -> None:
         bare = measure_bare(n)
         print(json.dumps({"bare_cpu_s_per_client_cycle": round(bare, 4)}), flush=True)
         procs["serve"] = start(
-            [python, "-m", "npf_ecwid.cli", "serve", "--limit", str(args.limit)],
+            [python, "-m", "cli", "serve", "--limit", str(args.limit)],
             env,
             work / "serve.log",
         )
