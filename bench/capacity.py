@@ -157,9 +157,9 @@ async def bare_cycle(n: int) -> None:
     from sqlmodel import Session
 
     from npf_ecwid.config import load_clients
+    from npf_ecwid.connect import open_ecwid
     from npf_ecwid.db import get_engine
     from npf_ecwid.ecwid.client import OrderQuery
-    from npf_ecwid.ecwid.factory import open_ecwid
     from npf_ecwid.settings import get_settings
     from npf_ecwid.warehouse.tables import NpfShipment, OrdersWatermark
 
@@ -318,7 +318,7 @@ def run(args: argparse.Namespace, work: Path, stack: ExitStack) -> None:
         bare = measure_bare(n)
         print(json.dumps({"bare_cpu_s_per_client_cycle": round(bare, 4)}), flush=True)
         procs["serve"] = start(
-            [python, "-m", "npf_ecwid.cli", "serve", "--limit", str(args.limit)],
+            [python, "-m", "cli", "serve", "--limit", str(args.limit)],
             env,
             work / "serve.log",
         )

@@ -63,7 +63,7 @@ def free_port() -> int:
 
 def start_sandbox(args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    command = [sys.executable, "-m", "npf_ecwid.cli", "sandbox", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "cli", "sandbox", "serve", "--port", str(port)]
     command += ["--orders", str(args.orders), "--latency-ms", str(args.latency_ms)]
     command += ["--rate-limit", str(args.limit), "--rate-window", str(args.window)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)

@@ -27,8 +27,8 @@ from pathlib import Path
 from sqlmodel import Session
 
 from npf_ecwid.config import parse_client
+from npf_ecwid.connect import open_ecwid
 from npf_ecwid.db import get_engine, init_db
-from npf_ecwid.ecwid.factory import open_ecwid
 from npf_ecwid.ecwid.ratelimit import SlidingWindowLimiter
 from npf_ecwid.sandbox.app import Faults, Sandbox, create_app
 from npf_ecwid.sandbox.server import serve_in_thread

@@ -16,8 +16,8 @@ from prefect.cache_policies import NO_CACHE
 
 from npf_ecwid.breaker.guard import open_breaker
 from npf_ecwid.config import ClientConfig, get_client
+from npf_ecwid.connect import open_ecwid
 from npf_ecwid.db import get_engine, init_db
-from npf_ecwid.ecwid.factory import open_ecwid
 from npf_ecwid.locks import Fence, no_check
 from npf_ecwid.settings import get_settings
 from npf_ecwid.stock.reconcile import StockRunResult, open_stock_source, reconcile

@@ -18,8 +18,8 @@ from prefect.runtime import flow_run
 
 from npf_ecwid.breaker.guard import open_breaker
 from npf_ecwid.config import ClientConfig, get_client, load_clients
+from npf_ecwid.connect import open_ecwid
 from npf_ecwid.db import get_engine, init_db
-from npf_ecwid.ecwid.factory import open_ecwid
 from npf_ecwid.locks import Fence, no_check
 from npf_ecwid.settings import get_settings
 from npf_ecwid.tracking.ledger import recorder

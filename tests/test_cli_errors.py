@@ -24,7 +24,7 @@ def test_unreachable_prefect_server_is_one_line(tmp_path: Path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'npf.db'}",
     }
     done = subprocess.run(
-        [sys.executable, "-m", "npf_ecwid.cli", "orders", "pull", "--client", "ACME"],
+        [sys.executable, "-m", "cli", "orders", "pull", "--client", "ACME"],
         cwd=REPO,
         env=env,
         capture_output=True,

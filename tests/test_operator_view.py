@@ -26,14 +26,13 @@ from prefect.states import Scheduled
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
+from cli import app
 from deployments.fleet_status import publish_fleet_status
 from flows.orders import sync_orders
 from flows.stock import sync_stock
 from flows.tracking import push_tracking
-from npf_ecwid.cli import app
 from npf_ecwid.config import get_client as client_config
 from npf_ecwid.db import get_engine, init_db
-from npf_ecwid.orders.timeline import order_timeline
 from npf_ecwid.sandbox import (
     Faults,
     Sandbox,
@@ -44,6 +43,7 @@ from npf_ecwid.sandbox import (
 )
 from npf_ecwid.sandbox.warehouse_sim import count_stock
 from npf_ecwid.status import COLUMNS, client_status
+from npf_ecwid.timeline import order_timeline
 from npf_ecwid.warehouse.sql_shipments import add_shipments
 from npf_ecwid.warehouse.tables import NpfShipment
 

@@ -2,7 +2,7 @@
 killed with SIGKILL at a random moment during a run and then restarted, as a crashed worker
 would be.
 
-Why workers and not a fresh `python -m npf_ecwid.cli ...` per run: start-up (Python + Prefect
+Why workers and not a fresh `python -m cli ...` per run: start-up (Python + Prefect
 imports) costs ~3-5 CPU-seconds, ten times a run's own flow work, so with a process per run the
 chaos run measured interpreter start-up, not flows, and 200 cycles took hours. A worker runs
 the same CLI command in-process (same flows, exit codes and messages), so a kill now always

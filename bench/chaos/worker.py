@@ -49,7 +49,7 @@ def _point_output_at(path: Path) -> None:
 
 
 def run_command(command: click.Command, argv: list[str]) -> int:
-    """Run the CLI as `python -m npf_ecwid.cli ARGV` would and return its exit status: Click's
+    """Run the CLI as `python -m cli ARGV` would and return its exit status: Click's
     standalone mode (usage errors -> 2, `typer.Exit(n)` -> n), and an uncaught exception prints
     its traceback and gives 1, as the interpreter does."""
     try:
@@ -73,7 +73,7 @@ def serve(commands: IO[str], replies: IO[str], idle_log: Path) -> None:
     import flows.orders
     import flows.stock
     import flows.tracking  # noqa: F401
-    from npf_ecwid.cli import app
+    from cli import app
 
     command = typer.main.get_command(app)
     replies.write(json.dumps({"ready": True, "pid": os.getpid()}) + "\n")

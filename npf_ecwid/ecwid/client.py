@@ -1,7 +1,7 @@
 """The async Ecwid REST v3 client: typed calls for the endpoints the integration uses.
 
 Use it as `async with EcwidClient(...) as ecwid:`; build it from config with
-`npf_ecwid.ecwid.factory.open_ecwid`. Every call goes through one `EcwidSession` (the token's
+`npf_ecwid.connect.open_ecwid`. Every call goes through one `EcwidSession` (the token's
 shared rate limiter, the retry policy in `retry.py`, typed errors in `errors.py`).
 """
 

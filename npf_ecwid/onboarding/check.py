@@ -14,8 +14,8 @@ from enum import StrEnum
 import httpx
 
 from npf_ecwid.config import ClientConfig, ConfigError, SecretLoader
+from npf_ecwid.connect import open_ecwid
 from npf_ecwid.ecwid.errors import EcwidAuthError, EcwidError, EcwidNotFound
-from npf_ecwid.ecwid.factory import open_ecwid
 from npf_ecwid.settings import Settings
 
 # What the flows call: orders (read, then PUT tracking) and the catalogue (read, stock update).

@@ -15,8 +15,8 @@ import httpx
 from sqlalchemy import Engine
 
 from npf_ecwid.config import ClientConfig, SecretLoader
+from npf_ecwid.connect import open_ecwid
 from npf_ecwid.ecwid.errors import EcwidError
-from npf_ecwid.ecwid.factory import open_ecwid
 from npf_ecwid.settings import Settings
 from npf_ecwid.shipping.rates_keys import STORAGE_KEY, new_key, save_key_hash
 

@@ -25,9 +25,10 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from npf_ecwid.http_answers import Answer, error
 from npf_ecwid.shipping.body_guard import BodyGuard
 from npf_ecwid.shipping.rates_keys import RatesKeyLookup, no_keys
-from npf_ecwid.shipping.service import MAX_BODY_BYTES, Answer, RateCardLookup, error, handle_rates
+from npf_ecwid.shipping.service import MAX_BODY_BYTES, RateCardLookup, handle_rates
 from npf_ecwid.webhooks.loud import Loud
 from npf_ecwid.webhooks.receiver import MAX_BODY_BYTES as MAX_WEBHOOK_BYTES
 from npf_ecwid.webhooks.receiver import WebhookReceiver

@@ -14,23 +14,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
-from pydantic import ValidationError
-
+from npf_ecwid.http_answers import Answer, error, parse_json_model
+from npf_ecwid.reloading import ReloadingFile
 from npf_ecwid.shipping.models import ShippingRequest
 from npf_ecwid.shipping.quote import CartTooHeavy, quote
 from npf_ecwid.shipping.ratecard import RateCard, load_rate_cards
 from npf_ecwid.shipping.rates_keys import RatesKeyLookup, key_matches
-from npf_ecwid.shipping.reloading import ReloadingFile
-from npf_ecwid.shipping.validation import describe_validation
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1_000_000  # a 100-line cart is ~500 KB in Ecwid's verbose item format
 
 RateCardLookup = Callable[[], Mapping[int, RateCard]]
-Answer = tuple[int, dict[str, Any]]
 
 
 def static_cards(cards: Mapping[int, RateCard]) -> RateCardLookup:
@@ -40,23 +36,6 @@ def static_cards(cards: Mapping[int, RateCard]) -> RateCardLookup:
 def file_cards(path: Path) -> RateCardLookup:
     """Rate cards from `path`, re-read when the file changes (see `ReloadingFile`)."""
     return ReloadingFile(path, load_rate_cards).get
-
-
-def error(status: int, code: str, message: str) -> Answer:
-    return status, {"error": code, "message": message}
-
-
-def parse_json_model(model: Any, body: bytes) -> tuple[Any, Answer | None]:
-    """`model` parsed from `body`, or a 400 (not JSON) / 422 (wrong shape) answer."""
-    try:
-        return model.model_validate_json(body), None
-    except ValidationError as exc:
-        kinds = {p["type"] for p in exc.errors(include_url=False, include_input=False)}
-        if "json_invalid" in kinds:
-            return None, error(400, "invalid_json", "the request body is not valid JSON")
-        if "model_type" in kinds and exc.error_count() == 1 and not exc.errors()[0]["loc"]:
-            return None, error(422, "invalid_request", "the request body must be a JSON object")
-        return None, error(422, "invalid_request", describe_validation(exc))
 
 
 FORBIDDEN = (

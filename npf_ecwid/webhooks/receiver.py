@@ -45,7 +45,7 @@ from collections.abc import Callable
 from pydantic import SecretStr
 
 from npf_ecwid.breaker.guard import TokenBreaker
-from npf_ecwid.shipping.service import Answer, error, parse_json_model
+from npf_ecwid.http_answers import Answer, error, parse_json_model
 from npf_ecwid.webhooks.debounce import Debouncer
 from npf_ecwid.webhooks.events import WebhookEvent, ignore_reason, token_refusal
 from npf_ecwid.webhooks.loud import Loud

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from npf_ecwid.config import ClientConfig, load_clients
-from npf_ecwid.shipping.reloading import ReloadingFile
+from npf_ecwid.reloading import ReloadingFile
 
 StoreLookup = Callable[[int], list[str]]
 

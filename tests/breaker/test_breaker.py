@@ -14,9 +14,9 @@ from npf_ecwid.breaker.fingerprint import fingerprint, same_token
 from npf_ecwid.breaker.guard import TokenBreaker, TokenRefused
 from npf_ecwid.breaker.store import describe
 from npf_ecwid.config import parse_client
+from npf_ecwid.connect import open_ecwid
 from npf_ecwid.db import get_engine, init_db
 from npf_ecwid.ecwid.errors import EcwidAuthError
-from npf_ecwid.ecwid.factory import open_ecwid
 from npf_ecwid.sandbox import Sandbox, create_app, generate_store
 from npf_ecwid.settings import get_settings
 

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from npf_ecwid.config import parse_client
+from npf_ecwid.connect import open_ecwid
 from npf_ecwid.ecwid.errors import EcwidUnavailable
-from npf_ecwid.ecwid.factory import open_ecwid
 from npf_ecwid.sandbox import Faults, Sandbox, create_app, generate_store
 
 

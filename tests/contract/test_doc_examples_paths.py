@@ -14,10 +14,10 @@ import pytest
 from pydantic import SecretStr
 
 from npf_ecwid.config import get_client, parse_client
+from npf_ecwid.connect import open_ecwid
 from npf_ecwid.db import init_db
 from npf_ecwid.ecwid.batch import BatchStatus
 from npf_ecwid.ecwid.client import EcwidClient
-from npf_ecwid.ecwid.factory import open_ecwid
 from npf_ecwid.ecwid.models import Order, Page, Profile
 from npf_ecwid.onboarding.oauth import exchange_code
 from npf_ecwid.orders.filters import plan_query

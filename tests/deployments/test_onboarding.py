@@ -10,7 +10,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from npf_ecwid.cli import app
+from cli import app
 from npf_ecwid.config import load_clients, parse_client
 from npf_ecwid.onboarding.check import Verdict, check_client
 from npf_ecwid.sandbox import Sandbox, create_app, generate_store, serve_in_thread

@@ -65,7 +65,7 @@ async def _wait_for(check: Callable[[], object], what: str, seconds: float = 120
 def _serve(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "npf_ecwid.cli", "serve", "--limit", "2"],
+            [sys.executable, "-m", "cli", "serve", "--limit", "2"],
             cwd=REPO,
             env=env,
             stdout=out,

@@ -18,9 +18,9 @@ from prefect.client.orchestration import get_client
 from prefect.settings import PREFECT_API_URL
 from typer.testing import CliRunner
 
+from cli import app
 from flows.lanes import lane_name
 from flows.orders import sync_orders
-from npf_ecwid.cli import app
 from npf_ecwid.orders.pull import OrderPullError
 from npf_ecwid.orders.state import read_watermark
 from npf_ecwid.sandbox import SandboxStore, generate_store
@@ -304,7 +304,7 @@ def test_killed_mid_run_then_rerun_has_every_order_exactly_once(orders_env):
     orders_env.sandbox.faults.latency_ms = 400
     seen = orders_env.sandbox.count(status=200, path_prefix="/orders")
     process = subprocess.Popen(
-        [sys.executable, "-m", "npf_ecwid.cli", "orders", "pull", "--client", "ACME"],
+        [sys.executable, "-m", "cli", "orders", "pull", "--client", "ACME"],
         env={**orders_env.env(), "PREFECT_API_URL": PREFECT_API_URL.value()},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -17,10 +17,10 @@ import pytest
 from prefect.client.orchestration import get_client
 from typer.testing import CliRunner
 
+from cli import app
 from flows.orders import sync_orders
 from flows.stock import sync_stock
 from flows.tracking import push_tracking
-from npf_ecwid.cli import app
 from npf_ecwid.db import get_engine
 from npf_ecwid.sandbox import Faults, Sandbox, create_app, generate_store, serve_in_thread
 from tests.deployments.webhook_receiver import webhook_receiver

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from npf_ecwid.config import get_client
-from npf_ecwid.ecwid.factory import open_ecwid
+from npf_ecwid.connect import open_ecwid
 from npf_ecwid.orders.filters import plan_query, start_instant
 from npf_ecwid.orders.pull import fetch_orders, next_watermark, prepare
 from npf_ecwid.settings import get_settings

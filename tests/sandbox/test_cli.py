@@ -23,7 +23,7 @@ def served() -> Iterator[str]:
     port = free_port()
     args = ["sandbox", "serve", "--port", str(port), "--orders", "30", "--stores", "2"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "npf_ecwid.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

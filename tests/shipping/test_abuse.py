@@ -69,7 +69,7 @@ def _serve(folder: Path, nofile: int | None = None) -> Iterator[Served]:
 
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "npf_ecwid.cli", "shipping", "serve", "--port", str(port)],
+            [sys.executable, "-m", "cli", "shipping", "serve", "--port", str(port)],
             cwd=folder,
             env=env,
             stdout=out,

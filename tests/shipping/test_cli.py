@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from npf_ecwid.cli import app
+from cli import app
 from npf_ecwid.shipping.server import sample_quote
 
 

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from npf_ecwid.cli import app as cli
+from cli import app as cli
 from npf_ecwid.db import get_engine
 from npf_ecwid.sandbox import Sandbox
 from npf_ecwid.sandbox.oauth import OAuthApp

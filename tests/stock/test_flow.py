@@ -18,8 +18,8 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 import flows.stock
+from cli import app
 from flows.stock import StockSyncError, sync_stock
-from npf_ecwid.cli import app
 from npf_ecwid.warehouse.tables import NpfOrder
 from tests.stock.conftest import CODE, StockEnv, make_env
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from sqlmodel import Session
 
-from npf_ecwid.ecwid.factory import open_ecwid
+from npf_ecwid.connect import open_ecwid
 from npf_ecwid.sandbox.app import ScriptedFault
 from npf_ecwid.stock.batch import inventory_path
 from npf_ecwid.stock.reconcile import StockRunResult, reconcile

@@ -43,7 +43,7 @@ def artifact_rows(key: str) -> list[dict]:
 def cli(env: TrackingEnv, *args: str) -> subprocess.CompletedProcess[str]:
     environ = {**os.environ, **env.env(), "PREFECT_API_URL": PREFECT_API_URL.value()}
     return subprocess.run(
-        [sys.executable, "-m", "npf_ecwid.cli", "tracking", "push", "--client", "ACME", *args],
+        [sys.executable, "-m", "cli", "tracking", "push", "--client", "ACME", *args],
         env=environ,
         capture_output=True,
         text=True,

@@ -81,7 +81,7 @@ def test_kill_mid_batch_then_rerun_pushes_every_order_exactly_once(
         env.api_url = api_url
         env.write_clients(push_tracking_url=True)
         environ = {**os.environ, **env.env(), "PREFECT_API_URL": PREFECT_API_URL.value()}
-        command = [sys.executable, "-m", "npf_ecwid.cli", "tracking", "push", "--client", "ACME"]
+        command = [sys.executable, "-m", "cli", "tracking", "push", "--client", "ACME"]
         process = subprocess.Popen(
             command, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )

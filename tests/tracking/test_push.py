@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from npf_ecwid.ecwid.factory import open_ecwid
+from npf_ecwid.connect import open_ecwid
 from npf_ecwid.tracking.ledger import load_ledger, recorder
 from npf_ecwid.tracking.plan import Plan, PushStatus
 from npf_ecwid.tracking.prepare import prepare_plan

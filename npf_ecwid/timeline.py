@@ -5,7 +5,8 @@ did it), the warehouse's `npf_shipment` rows (written by the WMS, so they have n
 the stock effect derived from the current rows and the client's stock mode (the rules of
 `stock.inflight`). Orders handed off before `order_event` existed still get their hand-off
 and quarantine entries, from `npf_order.received_at` and `orders_quarantine.first_seen_at`.
-Read-only.
+Read-only. It lives beside `status.py`, above the packages whose tables it reads: inside
+`orders/` it made `orders` import `tracking`, which imports `orders` for its events.
 """
 
 from __future__ import annotations

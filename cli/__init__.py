@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from npf_ecwid.cli import (
+from cli import (
     clients,
     demo,
     orders,

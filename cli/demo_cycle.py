@@ -10,11 +10,11 @@ from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from cli.demo import DEMO_CLIENT, DEMO_STORE_ID, DEMO_TOKEN
 from flows.lanes import ensure_lanes
 from flows.orders import sync_orders
 from flows.stock import sync_stock
 from flows.tracking import push_tracking
-from npf_ecwid.cli.demo import DEMO_CLIENT, DEMO_STORE_ID, DEMO_TOKEN
 from npf_ecwid.db import get_engine, init_db
 from npf_ecwid.sandbox import Sandbox, SandboxStore, create_app, generate_store, serve_in_thread
 from npf_ecwid.sandbox.warehouse_sim import simulate_warehouse

@@ -1,4 +1,10 @@
-"""The one place an `EcwidClient` is built from configuration."""
+"""The one place an `EcwidClient` is built from configuration.
+
+It sits above `ecwid/` (not inside it) because it joins three packages that must not know each
+other: `config` (which token, which URL), `breaker` (refuse a token Ecwid refused) and `ecwid`
+(the HTTP client). Inside `ecwid/` it made `ecwid` import `config` and `breaker`, which both
+import `ecwid` for its models and errors: two package cycles.
+"""
 
 from __future__ import annotations
 

@@ -88,7 +88,7 @@ def demo(
     """Run a full cycle (pull, ship, push tracking, reconcile stock) against a sandbox store."""
     _configure(Path(data_dir))
     # Heavy imports after the environment is set (Prefect reads its settings at import).
-    from npf_ecwid.cli.demo_cycle import DemoCycle
+    from cli.demo_cycle import DemoCycle
 
     cycle = DemoCycle(orders=orders, share=share)
     with cycle.sandbox_store() as api_url:

@@ -1,3 +1,0 @@
-from npf_ecwid.cli import main
-
-main()
