@@ -39,9 +39,9 @@ from prefect.settings import (
 from deployments.build import load_flow, register
 from deployments.fleet_status import refresh_forever
 from deployments.plan import DeploymentPlan
-from deployments.prefect_tls import share_tls_contexts
 from deployments.runner import InProcessRunner
 from deployments.stale_lanes import StaleLaneJanitor
+from runtime.prefect_compat import csrf_disabled, share_tls_contexts
 
 PAGE = 200
 
@@ -100,10 +100,7 @@ def server_checks_csrf() -> bool:
         try:
             prefect.request("GET", "/csrf-token", params={"client": "npf-ecwid-serve"})
         except PrefectHTTPStatusError as error:
-            answer = error.response
-            if answer.status_code == 404 or (
-                answer.status_code == 422 and "CSRF protection is disabled" in answer.text
-            ):
+            if csrf_disabled(error.response):
                 return False
             raise
     return True

@@ -29,7 +29,7 @@ from prefect.client.schemas.objects import StateType
 from prefect.client.schemas.sorting import FlowRunSort
 from prefect.logging import get_logger
 
-from flows.lanes import LEASE_SECONDS, lane_name
+from runtime.lanes import LEASE_SECONDS, lane_name
 
 PAGE = 200
 T = TypeVar("T")
