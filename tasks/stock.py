@@ -22,7 +22,7 @@ from npf_ecwid.locks import Fence, no_check
 from npf_ecwid.settings import get_settings
 from npf_ecwid.stock.reconcile import StockRunResult, open_stock_source, reconcile
 from npf_ecwid.stock.report import REPORT_COLUMNS
-from tasks.secrets import load_prefect_secret
+from runtime.secrets import load_secret
 
 ARTIFACT_ROWS = 2000  # the CSV has every row; the artifact keeps the UI responsive
 
@@ -40,7 +40,7 @@ async def _reconcile(
     init_db(engine)
     source = open_stock_source(config.code, settings.data_dir, engine)
     async with open_ecwid(
-        config, settings, load_secret=load_prefect_secret, breaker=open_breaker(settings)
+        config, settings, load_secret=load_secret, breaker=open_breaker(settings)
     ) as ecwid:
         result = await reconcile(
             config,

@@ -34,7 +34,7 @@ from npf_ecwid.tracking.report import (
     summary_line,
 )
 from npf_ecwid.warehouse.files_shipments import FileShipmentSource, inbox_dir
-from tasks.secrets import load_prefect_secret
+from runtime.secrets import load_secret
 
 
 @task(name="plan-tracking", cache_policy=NO_CACHE)
@@ -80,9 +80,7 @@ def push_updates(
         logger.log(level, outcome_line(outcome))
 
     async def push() -> PushRun:
-        async with open_ecwid(
-            config, load_secret=load_prefect_secret, breaker=open_breaker()
-        ) as ecwid:
+        async with open_ecwid(config, load_secret=load_secret, breaker=open_breaker()) as ecwid:
             run = await apply_plan(
                 ecwid,
                 plan.pushes,
