@@ -55,12 +55,12 @@ from prefect.client.schemas.sorting import FlowRunSort
 from prefect.logging import get_logger
 from prefect.states import Crashed
 
+from deployments.listing import every_item
 from deployments.stale_lanes import StaleLaneJanitor
 from runtime.prefect_compat import claim_pending, run_flow_to_state
 
 logger = get_logger("npf-ecwid.serve")
 
-PAGE = 200
 UNFINISHED = [StateType.PENDING, StateType.RUNNING, StateType.CANCELLING]
 
 
@@ -135,27 +135,27 @@ class InProcessRunner:
             state=FlowRunFilterState(type=FlowRunFilterStateType(any_=UNFINISHED))
         )
         ours = DeploymentFilter(id=DeploymentFilterId(any_=list(self.flows)))
-        swept: list[UUID] = []
-        kept = 0  # swept runs leave the filter, live ones stay: page past the live ones only
-        while True:  # limit and sort must be given (the server answers 422 to None)
-            runs = await prefect.read_flow_runs(
+        # The whole listing first, then the changes: a run marked Crashed leaves the filter,
+        # which would shift the offsets of a listing read while sweeping.
+        runs = await every_item(
+            lambda limit, offset: prefect.read_flow_runs(
                 flow_run_filter=unfinished,
                 deployment_filter=ours,
-                limit=PAGE,
-                offset=kept,
+                limit=limit,
+                offset=offset,
                 sort=FlowRunSort.EXPECTED_START_TIME_ASC,
             )
-            orphans = [run for run in runs if is_dead_local_process(run.infrastructure_pid)]
-            for run in orphans:
-                await prefect.set_flow_run_state(
-                    run.id,
-                    Crashed(message=f"npf-ecwid serve ({run.infrastructure_pid}) stopped mid-run"),
-                    force=True,
-                )
-                swept.append(run.id)
-            kept += len(runs) - len(orphans)
-            if len(runs) < PAGE:
-                break
+        )
+        swept: list[UUID] = []
+        for run in runs:
+            if not is_dead_local_process(run.infrastructure_pid):
+                continue
+            await prefect.set_flow_run_state(
+                run.id,
+                Crashed(message=f"npf-ecwid serve ({run.infrastructure_pid}) stopped mid-run"),
+                force=True,
+            )
+            swept.append(run.id)
         if swept:
             logger.warning("marked %d runs of a stopped serve process as Crashed", len(swept))
         return swept
