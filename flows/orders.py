@@ -20,6 +20,7 @@ from npf_ecwid.config import ClientConfig, get_client
 from npf_ecwid.orders.pull import PullSummary, parse_since, summarise
 from npf_ecwid.settings import get_settings
 from runtime.alerts import alert_on_failure
+from runtime.artifacts import artifact_key
 from runtime.lanes import client_lane
 from runtime.skip import skipped
 from tasks.breaker import token_gate
@@ -60,7 +61,7 @@ def _pull(config: ClientConfig, since: str | None) -> PullSummary:
     result = hand_off(config, quote(fetched), quote(prepared), run_at)
     summary = summarise(config, fetched, prepared, result)
     create_table_artifact(
-        key=f"sync-orders-{config.code.lower().replace('_', '-')}",
+        key=artifact_key("sync-orders", config.code),
         table=summary.table(),
         description=f"Order pull for client {config.code}",
     )
