@@ -1,7 +1,8 @@
 """Free client lanes whose holder is gone for good (run by `serve` every minute).
 
 Why: Prefect keeps concurrency leases in the server's memory by default (3.8, and still 3.9.1:
-`PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE` defaults to `...lease_storage.memory`).
+`PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE` defaults to `...lease_storage.memory`;
+tests/deployments/test_prefect_compat.py notices when that changes).
 If the Prefect server restarts while a run holds a client's lane, the slot stays taken in the
 database but the lease that would have expired it is gone, so every later run of that client
 waits for the lane until it gives up (seen in the chaos run: all three clients stalled after a

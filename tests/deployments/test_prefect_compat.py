@@ -116,6 +116,14 @@ async def test_an_unreachable_server_while_acquiring_is_a_hiccup(prefect_server)
     assert not is_missing_limit(caught.value)
 
 
+def test_prefect_still_keeps_leases_in_server_memory_so_the_lane_janitor_is_needed():
+    """`deployments.stale_lanes`: a server restart forgets in-memory leases, their slots stay."""
+    from prefect.settings.models.server.concurrency import ServerConcurrencySettings
+
+    default = ServerConcurrencySettings.model_fields["lease_storage"].default
+    assert default == "prefect.server.concurrency.lease_storage.memory"
+
+
 # --- Server answers and client errors ---------------------------------------------------------
 
 
