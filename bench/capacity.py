@@ -192,21 +192,20 @@ async def runs_in_window(start_after: datetime, end_before: datetime) -> list:
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterExpectedStartTime
     from prefect.client.schemas.sorting import FlowRunSort
 
+    from deployments.listing import every_item
+
     due = FlowRunFilter(
         expected_start_time=FlowRunFilterExpectedStartTime(after_=start_after, before_=end_before)
     )
-    runs: list = []
     async with get_client() as prefect:
-        while True:
-            page = await prefect.read_flow_runs(
+        return await every_item(
+            lambda limit, offset: prefect.read_flow_runs(
                 flow_run_filter=due,
-                limit=200,
-                offset=len(runs),
+                limit=limit,
+                offset=offset,
                 sort=FlowRunSort.EXPECTED_START_TIME_ASC,
             )
-            runs += page
-            if len(page) < 200:
-                return runs
+        )
 
 
 def percentile(values: list[float], share: float) -> float:

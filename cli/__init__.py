@@ -42,7 +42,9 @@ def main() -> None:
         raise SystemExit(1) from None
     except RuntimeError as error:
         # Prefect's message when PREFECT_API_URL points at no server: one line, not a traceback.
-        if not str(error).startswith("Failed to reach API"):
+        from runtime.prefect_compat import unreachable_api
+
+        if not unreachable_api(error):
             raise
         typer.echo(
             f"error: {error.args[0].rstrip('/')}: start `prefect server start` there, "

@@ -178,7 +178,7 @@ def rates_key(
 def _save_token(config: ClientConfig, token: SecretStr) -> None:
     kind, _, name = config.token.partition(":")
     if kind == "secret":
-        from deployments.secrets import save_secret  # Prefect; imported only when needed
+        from runtime.secrets import save_secret  # Prefect; imported only when needed
 
         save_secret(name, token)
     else:
@@ -186,7 +186,7 @@ def _save_token(config: ClientConfig, token: SecretStr) -> None:
 
 
 def _load_secret(name: str) -> str:
-    from deployments.secrets import load_secret
+    from runtime.secrets import load_secret
 
     return load_secret(name)
 

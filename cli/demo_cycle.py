@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from cli.demo import DEMO_CLIENT, DEMO_STORE_ID, DEMO_TOKEN
-from flows.lanes import ensure_lanes
 from flows.orders import sync_orders
 from flows.stock import sync_stock
 from flows.tracking import push_tracking
@@ -19,6 +18,7 @@ from npf_ecwid.db import get_engine, init_db
 from npf_ecwid.sandbox import Sandbox, SandboxStore, create_app, generate_store, serve_in_thread
 from npf_ecwid.sandbox.warehouse_sim import simulate_warehouse
 from npf_ecwid.warehouse.tables import NpfOrder, NpfShipment, NpfStock
+from runtime.lanes import ensure_lanes
 
 
 def _outcome(state: Any, line: str) -> dict[str, Any]:

@@ -12,10 +12,10 @@ from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLi
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Interval, Schedule
 from prefect.types.entrypoint import EntrypointType
-from prefect.utilities.asyncutils import run_coro_as_sync
 
 from deployments.plan import FLOWS, CronSchedule, DeploymentPlan, FlowSpec
-from flows.lanes import ensure_lanes
+from runtime.lanes import ensure_lanes
+from runtime.prefect_compat import run_sync
 
 # A second run of the same deployment waits server-side (AwaitingConcurrencySlot) instead of
 # starting a process only to wait in the client lane. The lane still covers the cross-flow case.
@@ -87,7 +87,7 @@ def register(plans: list[DeploymentPlan]) -> list[str]:
     running `npf-ecwid serve` executes them.
     """
     ensure_lanes(sorted({plan.client for plan in plans}))
-    return run_coro_as_sync(_apply_all(runner_deployments(plans)))
+    return run_sync(_apply_all(runner_deployments(plans)))
 
 
 async def _apply_all(deployments: list[RunnerDeployment]) -> list[str]:

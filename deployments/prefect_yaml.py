@@ -11,7 +11,7 @@ Same plan as `npf-ecwid serve` (names, parameters, schedules). Pitfalls it avoid
   there is no pull step, and resolves `directory: .` against a per-run temp dir);
 - the same `flow/name` must not also be served by `npf-ecwid serve` (Prefect would drop the
   pull step and runs crash), so use one mode per Prefect server.
-Per-client lanes are created by the first run of each client (`flows.lanes`).
+Per-client lanes are created by the first run of each client (`runtime.lanes`).
 """
 
 from __future__ import annotations

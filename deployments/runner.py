@@ -7,8 +7,9 @@ importing Python + Prefect + our flows costs ~2 CPU-seconds before any work. 200
 executed in an already-warm process; `bench/capacity.py`, docs/benchmarks.md).
 
 So this runner imports the flows once and executes each due run with Prefect's own flow engine
-(`prefect.flow_engine.run_flow`) in a thread pool. Everything an operator sees stays Prefect's:
-states, logs, artifacts, retries of tasks, deployment concurrency, Retry from the UI.
+(`prefect.flow_engine.run_flow`, via `runtime.prefect_compat`) in a thread pool. Everything an
+operator sees stays Prefect's: states, logs, artifacts, retries of tasks, deployment
+concurrency, Retry from the UI.
 
 Guarantees:
 - A run is claimed with a Pending proposal before it starts; the server accepts one claim, so
@@ -51,17 +52,15 @@ from prefect.client.schemas.filters import (
 )
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.sorting import FlowRunSort
-from prefect.exceptions import Abort
-from prefect.flow_engine import run_flow
 from prefect.logging import get_logger
-from prefect.states import Crashed, Pending
-from prefect.utilities.engine import propose_state
+from prefect.states import Crashed
 
+from deployments.listing import every_item
 from deployments.stale_lanes import StaleLaneJanitor
+from runtime.prefect_compat import claim_pending, run_flow_to_state
 
 logger = get_logger("npf-ecwid.serve")
 
-PAGE = 200
 UNFINISHED = [StateType.PENDING, StateType.RUNNING, StateType.CANCELLING]
 
 
@@ -136,27 +135,27 @@ class InProcessRunner:
             state=FlowRunFilterState(type=FlowRunFilterStateType(any_=UNFINISHED))
         )
         ours = DeploymentFilter(id=DeploymentFilterId(any_=list(self.flows)))
-        swept: list[UUID] = []
-        kept = 0  # swept runs leave the filter, live ones stay: page past the live ones only
-        while True:  # limit and sort must be given (the server answers 422 to None)
-            runs = await prefect.read_flow_runs(
+        # The whole listing first, then the changes: a run marked Crashed leaves the filter,
+        # which would shift the offsets of a listing read while sweeping.
+        runs = await every_item(
+            lambda limit, offset: prefect.read_flow_runs(
                 flow_run_filter=unfinished,
                 deployment_filter=ours,
-                limit=PAGE,
-                offset=kept,
+                limit=limit,
+                offset=offset,
                 sort=FlowRunSort.EXPECTED_START_TIME_ASC,
             )
-            orphans = [run for run in runs if is_dead_local_process(run.infrastructure_pid)]
-            for run in orphans:
-                await prefect.set_flow_run_state(
-                    run.id,
-                    Crashed(message=f"npf-ecwid serve ({run.infrastructure_pid}) stopped mid-run"),
-                    force=True,
-                )
-                swept.append(run.id)
-            kept += len(runs) - len(orphans)
-            if len(runs) < PAGE:
-                break
+        )
+        swept: list[UUID] = []
+        for run in runs:
+            if not is_dead_local_process(run.infrastructure_pid):
+                continue
+            await prefect.set_flow_run_state(
+                run.id,
+                Crashed(message=f"npf-ecwid serve ({run.infrastructure_pid}) stopped mid-run"),
+                force=True,
+            )
+            swept.append(run.id)
         if swept:
             logger.warning("marked %d runs of a stopped serve process as Crashed", len(swept))
         return swept
@@ -191,11 +190,9 @@ class InProcessRunner:
         return str(client).lower() if client is not None else None
 
     async def _claim(self, prefect: PrefectClient, run: FlowRun) -> bool:
-        try:
-            state = await propose_state(prefect, Pending(), flow_run_id=run.id)
-        except Abort:  # another runner took it, or it was cancelled/deleted meanwhile
-            return False
-        if not state.is_pending():  # e.g. its deployment's concurrency slot is taken
+        # Not: another runner took it, it was cancelled or deleted meanwhile, or its
+        # deployment's concurrency slot is taken.
+        if not await claim_pending(prefect, run.id):
             return False
         await prefect.update_flow_run(run.id, infrastructure_pid=self.identity)
         return True
@@ -208,7 +205,7 @@ class InProcessRunner:
         logger.info("starting %s (%s)", run.name, run.id)
         try:
             state = await loop.run_in_executor(
-                self._pool, call, lambda: run_flow(flow, flow_run=run, return_type="state")
+                self._pool, call, lambda: run_flow_to_state(flow, run)
             )
             logger.info("%s finished: %s", run.name, getattr(state, "name", state))
         except BaseException as error:  # the engine itself failed: say so in the UI

@@ -27,7 +27,6 @@ from uuid import UUID
 
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
-from prefect.client.schemas.responses import DeploymentResponse
 from prefect.client.schemas.sorting import DeploymentSort
 from prefect.exceptions import PrefectHTTPStatusError
 from prefect.settings import (
@@ -38,12 +37,11 @@ from prefect.settings import (
 
 from deployments.build import load_flow, register
 from deployments.fleet_status import refresh_forever
+from deployments.listing import every_item
 from deployments.plan import DeploymentPlan
-from deployments.prefect_tls import share_tls_contexts
 from deployments.runner import InProcessRunner
 from deployments.stale_lanes import StaleLaneJanitor
-
-PAGE = 200
+from runtime.prefect_compat import csrf_disabled, run_sync, share_tls_contexts
 
 
 class ServeError(RuntimeError):
@@ -63,28 +61,28 @@ def require_api_url() -> str:
 
 def pool_owned(plans: list[DeploymentPlan]) -> list[str]:
     """`flow/name` of planned deployments that a work pool already owns on the server."""
+    return run_sync(_pool_owned(plans))
+
+
+async def _pool_owned(plans: list[DeploymentPlan]) -> list[str]:
     wanted = {plan.full_name for plan in plans}
-    with get_client(sync_client=True) as prefect:
-        error = prefect.api_healthcheck()
+    async with get_client() as prefect:
+        error = await prefect.api_healthcheck()
         if error is not None:  # connection refused, DNS, TLS: all mean "no server there"
             raise ServeError(
                 f"Prefect server at {PREFECT_API_URL.value()} is not reachable "
                 f"({type(error).__name__})"
             )
         names = DeploymentFilter(name=DeploymentFilterName(any_=sorted({p.name for p in plans})))
-        existing: list[DeploymentResponse] = []
-        while True:  # paged: the server caps a page; limit/sort must be given (422 otherwise)
-            page = prefect.read_deployments(
-                deployment_filter=names,
-                limit=PAGE,
-                offset=len(existing),
-                sort=DeploymentSort.NAME_ASC,
+        existing = await every_item(
+            lambda limit, offset: prefect.read_deployments(
+                deployment_filter=names, limit=limit, offset=offset, sort=DeploymentSort.NAME_ASC
             )
-            existing += page
-            if len(page) < PAGE:
-                break
+        )
         owned = {
-            f"{prefect.read_flow(d.flow_id).name}/{d.name}" for d in existing if d.work_pool_name
+            f"{(await prefect.read_flow(d.flow_id)).name}/{d.name}"
+            for d in existing
+            if d.work_pool_name
         }
     return sorted(owned & wanted)
 
@@ -100,10 +98,7 @@ def server_checks_csrf() -> bool:
         try:
             prefect.request("GET", "/csrf-token", params={"client": "npf-ecwid-serve"})
         except PrefectHTTPStatusError as error:
-            answer = error.response
-            if answer.status_code == 404 or (
-                answer.status_code == 422 and "CSRF protection is disabled" in answer.text
-            ):
+            if csrf_disabled(error.response):
                 return False
             raise
     return True

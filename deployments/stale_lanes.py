@@ -1,7 +1,8 @@
 """Free client lanes whose holder is gone for good (run by `serve` every minute).
 
 Why: Prefect keeps concurrency leases in the server's memory by default (3.8, and still 3.9.1:
-`PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE` defaults to `...lease_storage.memory`).
+`PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE` defaults to `...lease_storage.memory`;
+tests/deployments/test_prefect_compat.py notices when that changes).
 If the Prefect server restarts while a run holds a client's lane, the slot stays taken in the
 database but the lease that would have expired it is gone, so every later run of that client
 waits for the lane until it gives up (seen in the chaos run: all three clients stalled after a
@@ -15,8 +16,7 @@ reset to 0 and a warning names the client.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterable
-from typing import TypeVar
+from collections.abc import Iterable
 
 from prefect.client.orchestration import PrefectClient
 from prefect.client.schemas.actions import GlobalConcurrencyLimitUpdate
@@ -29,10 +29,9 @@ from prefect.client.schemas.objects import StateType
 from prefect.client.schemas.sorting import FlowRunSort
 from prefect.logging import get_logger
 
-from flows.lanes import LEASE_SECONDS, lane_name
+from deployments.listing import every_item
+from runtime.lanes import LEASE_SECONDS, lane_name
 
-PAGE = 200
-T = TypeVar("T")
 logger = get_logger("npf-ecwid.serve")
 
 
@@ -69,8 +68,8 @@ class StaleLaneJanitor:
         return freed
 
     async def _occupied(self, prefect: PrefectClient) -> list[str]:
-        limits = await _all_pages(
-            lambda offset: prefect.read_global_concurrency_limits(limit=PAGE, offset=offset)
+        limits = await every_item(
+            lambda limit, offset: prefect.read_global_concurrency_limits(limit=limit, offset=offset)
         )
         return [g.name for g in limits if g.name in self.clients and g.active_slots > 0]
 
@@ -78,19 +77,9 @@ class StaleLaneJanitor:
         running = FlowRunFilter(
             state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING]))
         )
-        runs = await _all_pages(
-            lambda offset: prefect.read_flow_runs(
-                flow_run_filter=running, limit=PAGE, offset=offset, sort=FlowRunSort.ID_DESC
+        runs = await every_item(
+            lambda limit, offset: prefect.read_flow_runs(
+                flow_run_filter=running, limit=limit, offset=offset, sort=FlowRunSort.ID_DESC
             )
         )
         return {str(r.parameters.get("client", "")).lower() for r in runs}
-
-
-async def _all_pages(fetch: Callable[[int], Awaitable[list[T]]]) -> list[T]:
-    """Every item of a paged Prefect listing (`fetch(offset)` returns up to PAGE items)."""
-    items: list[T] = []
-    while True:
-        page = await fetch(len(items))
-        items += page
-        if len(page) < PAGE:
-            return items

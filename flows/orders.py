@@ -16,12 +16,13 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 from prefect.utilities.annotations import quote
 
-from flows.alerts import alert_on_failure
-from flows.lanes import client_lane
-from flows.skip import skipped
 from npf_ecwid.config import ClientConfig, get_client
 from npf_ecwid.orders.pull import PullSummary, parse_since, summarise
 from npf_ecwid.settings import get_settings
+from runtime.alerts import alert_on_failure
+from runtime.artifacts import artifact_key
+from runtime.lanes import client_lane
+from runtime.skip import skipped
 from tasks.breaker import token_gate
 from tasks.orders import (
     fetch,
@@ -37,7 +38,7 @@ from tasks.orders import (
 def sync_orders(client: str, since: str | None = None) -> PullSummary:
     """Pull `client`'s new and changed orders (`since`: re-pull orders updated since that
     date/ISO time; the watermark never moves back). Runs inside the client's lane
-    (`flows.lanes`): never beside another flow of the same client, re-entered as a subflow.
+    (`runtime.lanes`): never beside another flow of the same client, re-entered as a subflow.
     Skipped, without a request, while Ecwid's refusal of the token stands (`npf_ecwid.breaker`)."""
     with client_lane(client):
         config = get_client(get_settings().clients_file, client)
@@ -60,7 +61,7 @@ def _pull(config: ClientConfig, since: str | None) -> PullSummary:
     result = hand_off(config, quote(fetched), quote(prepared), run_at)
     summary = summarise(config, fetched, prepared, result)
     create_table_artifact(
-        key=f"sync-orders-{config.code.lower().replace('_', '-')}",
+        key=artifact_key("sync-orders", config.code),
         table=summary.table(),
         description=f"Order pull for client {config.code}",
     )

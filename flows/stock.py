@@ -9,13 +9,13 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.utilities.annotations import quote
 
-from flows.alerts import alert_on_failure
-from flows.lanes import client_lane
 from flows.orders import sync_orders
-from flows.skip import skipped
-from flows.writer import writer_lock
 from npf_ecwid.config import StockMode
 from npf_ecwid.locks import LockHeld
+from runtime.alerts import alert_on_failure
+from runtime.lanes import client_lane
+from runtime.skip import skipped
+from runtime.writer import writer_lock
 from tasks.breaker import token_gate
 from tasks.stock import load_stock_client, reconcile_stock, report_stock
 
@@ -51,9 +51,9 @@ def sync_stock(client: str, dry_run: bool = False, force: bool = False) -> dict[
     `dry_run` pulls no orders and writes nothing to Ecwid (the report still shows what would be
     pushed). `force` overrides the safety guard (stale, empty or mass-zero feed). Clients with
     `stock = "off"` are skipped. Fails with the reason when refused, incomplete or when the
-    writer lock was lost mid-run. Runs inside the client's lane (`flows.lanes`), so it never
+    writer lock was lost mid-run. Runs inside the client's lane (`runtime.lanes`), so it never
     overlaps another flow of the same client, and holds the client's writer lock
-    (`flows.writer`): a second run that gets past the lane ends at once with status `locked`.
+    (`runtime.writer`): a second run that gets past the lane ends at once with status `locked`.
     Skipped, without a request, while Ecwid's refusal of the token stands (`npf_ecwid.breaker`).
     """
     config = load_stock_client(client)

@@ -7,15 +7,15 @@ from contextlib import ExitStack
 from prefect import flow, get_run_logger
 from prefect.utilities.annotations import quote
 
-from flows.alerts import alert_on_failure
-from flows.lanes import client_lane
-from flows.skip import skipped
-from flows.writer import writer_lock
 from npf_ecwid.config import get_client
 from npf_ecwid.locks import LockHeld
 from npf_ecwid.settings import get_settings
 from npf_ecwid.tracking.push import PushRun
 from npf_ecwid.tracking.report import PushReport
+from runtime.alerts import alert_on_failure
+from runtime.lanes import client_lane
+from runtime.skip import skipped
+from runtime.writer import writer_lock
 from tasks.breaker import token_gate
 from tasks.tracking import plan_tracking, push_updates, report_tracking
 
@@ -32,7 +32,7 @@ def push_tracking(client: str, dry_run: bool = False, retry_failed: bool = False
     `retry_failed` pushes again orders recorded as failed (deleted/cancelled in Ecwid, or given
     up after repeated errors). Returns the counts and rows of the run's artifact.
     Holds the client's lane, so no other run of this client's flows (and so no second push of
-    the same order) overlaps it, and the client's writer lock (`flows.writer`): a run that gets
+    the same order) overlaps it, and the client's writer lock (`runtime.writer`): a run that gets
     past the lane while another holds the lock ends at once (Completed, `report.locked` says
     who holds it); one that loses the lock mid-run stops before its next PUT and fails.
     Skipped, without a request (nothing planned or recorded), while Ecwid's refusal of the

@@ -1,6 +1,6 @@
 """Failure alerts: one line naming the flow, the client and the cause, never a token.
 
-Plain Python (no Prefect): `flows/alerts.py` adapts a Prefect `on_failure` hook to this.
+Plain Python (no Prefect): `runtime/alerts.py` adapts a Prefect `on_failure` hook to this.
 The webhook POST is best effort: an alert that cannot be delivered is logged, never raised,
 so alerting can't turn one failure into two.
 """

@@ -1,6 +1,6 @@
 """One writer per client, enforced by the database (not only by the Prefect lane).
 
-The Prefect lane (`flows.lanes`) can be bypassed: a CLI run against another Prefect home, a
+The Prefect lane (`runtime.lanes`) can be bypassed: a CLI run against another Prefect home, a
 lease lost after failed renewals (`raise_on_lease_renewal_failure=False`), an operator freeing
 a "stale" lane. Two stock runs at once then both push the same deltas (a delta is not
 idempotent). So every run that writes to a client's Ecwid store (stock sync, tracking push)

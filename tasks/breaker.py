@@ -12,12 +12,12 @@ from prefect import get_run_logger
 
 from npf_ecwid.breaker.guard import open_breaker
 from npf_ecwid.config import ClientConfig, resolve_token
-from tasks.secrets import load_prefect_secret
+from runtime.secrets import load_secret
 
 
 def token_gate(config: ClientConfig) -> str | None:
     """None when the run may call Ecwid; else the reason it must not (logged as a warning)."""
-    reason = open_breaker().gate(config.code, lambda: resolve_token(config, load_prefect_secret))
+    reason = open_breaker().gate(config.code, lambda: resolve_token(config, load_secret))
     if reason is not None:
         get_run_logger().warning("skipped: %s", reason)
     return reason

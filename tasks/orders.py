@@ -31,7 +31,7 @@ from npf_ecwid.orders.filters import ApiQuery, plan_query
 from npf_ecwid.orders.intake import open_intake
 from npf_ecwid.orders.pull import Fetched, Prepared, fetch_orders, next_watermark, prepare
 from npf_ecwid.warehouse.base import IntakeBatch, IntakeResult
-from tasks.secrets import load_prefect_secret
+from runtime.secrets import load_secret
 
 DB_RETRIES = {"retries": 2, "retry_delay_seconds": [2, 10], "cache_policy": NO_CACHE}
 
@@ -53,7 +53,7 @@ def plan_deletions_read(client: ClientConfig) -> DeletionQuery:
 
 
 async def _fetch(client: ClientConfig, query: ApiQuery, deletions: DeletionQuery | None) -> Fetched:
-    async with open_ecwid(client, load_secret=load_prefect_secret, breaker=open_breaker()) as ecwid:
+    async with open_ecwid(client, load_secret=load_secret, breaker=open_breaker()) as ecwid:
         return await fetch_orders(client, ecwid, query, deletions)
 
 

@@ -7,7 +7,6 @@ must not be resent blindly; the next run re-reads and recomputes instead.
 from __future__ import annotations
 
 import asyncio
-import re
 
 import pandas as pd
 from prefect import get_run_logger, task
@@ -22,7 +21,8 @@ from npf_ecwid.locks import Fence, no_check
 from npf_ecwid.settings import get_settings
 from npf_ecwid.stock.reconcile import StockRunResult, open_stock_source, reconcile
 from npf_ecwid.stock.report import REPORT_COLUMNS
-from tasks.secrets import load_prefect_secret
+from runtime.artifacts import artifact_key
+from runtime.secrets import load_secret
 
 ARTIFACT_ROWS = 2000  # the CSV has every row; the artifact keeps the UI responsive
 
@@ -40,7 +40,7 @@ async def _reconcile(
     init_db(engine)
     source = open_stock_source(config.code, settings.data_dir, engine)
     async with open_ecwid(
-        config, settings, load_secret=load_prefect_secret, breaker=open_breaker(settings)
+        config, settings, load_secret=load_secret, breaker=open_breaker(settings)
     ) as ecwid:
         result = await reconcile(
             config,
@@ -116,7 +116,7 @@ def report_stock(result: StockRunResult) -> None:
     if result.ecwid_problems:
         description += "\n\nUnreadable in Ecwid: " + "; ".join(result.ecwid_problems[:20])
     create_table_artifact(
-        key=f"stock-sync-{re.sub(r'[^a-z0-9]+', '-', result.client.lower())}",
+        key=artifact_key("stock-sync", result.client),
         table=rows,
         description=description,
     )

@@ -9,7 +9,6 @@ next scheduled run.
 from __future__ import annotations
 
 import asyncio
-import re
 
 from prefect import get_run_logger, task
 from prefect.artifacts import create_table_artifact
@@ -34,7 +33,8 @@ from npf_ecwid.tracking.report import (
     summary_line,
 )
 from npf_ecwid.warehouse.files_shipments import FileShipmentSource, inbox_dir
-from tasks.secrets import load_prefect_secret
+from runtime.artifacts import artifact_key
+from runtime.secrets import load_secret
 
 
 @task(name="plan-tracking", cache_policy=NO_CACHE)
@@ -80,9 +80,7 @@ def push_updates(
         logger.log(level, outcome_line(outcome))
 
     async def push() -> PushRun:
-        async with open_ecwid(
-            config, load_secret=load_prefect_secret, breaker=open_breaker()
-        ) as ecwid:
+        async with open_ecwid(config, load_secret=load_secret, breaker=open_breaker()) as ecwid:
             run = await apply_plan(
                 ecwid,
                 plan.pushes,
@@ -104,7 +102,7 @@ def report_tracking(client: str, plan: Plan, run: PushRun, dry_run: bool = False
     report = PushReport(client, dry_run, summary(plan, run), report_rows(plan, run))
     title = "DRY RUN - nothing sent. " if dry_run else ""
     create_table_artifact(
-        key=f"tracking-push-{re.sub(r'[^a-z0-9]+', '-', client.lower())}",
+        key=artifact_key("tracking-push", client),
         table=report.rows,
         description=f"{title}{summary_line(client, report.counts)}",
     )

@@ -313,7 +313,7 @@ def release_lane(prefect_api_url: str, client: str) -> None:
     global concurrency limit whose slot the killed process still holds until its 5-minute lease
     expires); the next run recreates it. No-op when the flows hold no lane. Plain HTTP on the
     documented endpoint: Prefect's settings context does not reach this worker thread."""
-    from flows.lanes import lane_name
+    from runtime.lanes import lane_name
 
     url = f"{prefect_api_url.rstrip('/')}/v2/concurrency_limits/{lane_name(client)}"
     for attempt in range(1, 6):  # a busy Prefect server answers 503 now and then

@@ -1,7 +1,7 @@
 """Storing a client's token where its `env:VAR` reference finds it: the `.env` file.
 
 (`secret:BLOCK` references are Prefect Secret blocks, saved by the CLI through
-`deployments/secrets.py`, because this package never imports Prefect.)
+`runtime/secrets.py`, because this package never imports Prefect.)
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ Exactly-once, as Ecwid's write log sees it, rests on three things:
    timeout, dropped connection) the order is read back and the PUT is sent again only if our
    numbers are not there (`put_checked`), so a lost answer never becomes a second write.
 Two runs for one client at the same moment could both PUT; the flow holds the client's lane
-(`flows.lanes.client_lane`, a Prefect global concurrency limit of 1) and, because a lane can be
+(`runtime.lanes.client_lane`, a Prefect global concurrency limit of 1) and, because a lane can be
 bypassed, the client's writer lock in the database (`npf_ecwid.locks`), whose fencing check runs
 before every PUT (`check`): a run that lost the lock stops, sending nothing more.
 

@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 
 from prefect import flow
-from prefect.utilities.asyncutils import run_coro_as_sync
 
-from flows.lanes import client_lane
+from runtime.lanes import client_lane
+from runtime.prefect_compat import run_sync
 
 
 @flow(name="lane-probe")
@@ -45,4 +45,4 @@ def lane_probe_parent(client: str) -> str:
     with client_lane(client):
         # An async subflow called from a sync flow returns a coroutine (Prefect 3.8); run it
         # here, inside the lane, as flows/stock.py does for its final order pull.
-        return run_coro_as_sync(lane_probe_child(client))
+        return run_sync(lane_probe_child(client))

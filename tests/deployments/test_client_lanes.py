@@ -16,7 +16,8 @@ from prefect.deployments import run_deployment
 
 from deployments.runner import InProcessRunner
 from deployments.stale_lanes import StaleLaneJanitor
-from flows.lanes import _server_hiccup, aensure_lanes, client_lane, ensure_lanes, lane_name
+from runtime.lanes import aensure_lanes, client_lane, ensure_lanes, lane_name
+from runtime.prefect_compat import is_server_hiccup
 from tests.deployments.probe import lane_probe, lane_probe_other, lane_probe_parent
 
 pytestmark = pytest.mark.prefect
@@ -96,10 +97,10 @@ def test_taking_the_lane_retries_server_hiccups_only():
         response = httpx.Response(code, request=request)
         return httpx.HTTPStatusError(str(code), request=request, response=response)
 
-    assert _server_hiccup(_acquisition_error(status(503)))
-    assert _server_hiccup(_acquisition_error(httpx.ConnectError("refused", request=request)))
-    assert not _server_hiccup(_acquisition_error(status(404)))  # the lane is gone: fail loudly
-    assert not _server_hiccup(status(503))  # not from taking the lane
+    assert is_server_hiccup(_acquisition_error(status(503)))
+    assert is_server_hiccup(_acquisition_error(httpx.ConnectError("refused", request=request)))
+    assert not is_server_hiccup(_acquisition_error(status(404)))  # the lane is gone: fail loudly
+    assert not is_server_hiccup(status(503))  # not from taking the lane
 
 
 async def test_janitor_frees_a_lane_only_when_no_run_of_its_client_is_running(prefect_server):

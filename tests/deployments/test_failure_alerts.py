@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from prefect import flow
 
-from flows.alerts import alert_on_failure
 from npf_ecwid.alerts import FailureAlert, describe_cause, post_alert, redact
+from runtime.alerts import alert_on_failure
 from tests.deployments.webhook_receiver import webhook_receiver
 
 TOKEN = "secret_AbC123xyz"

@@ -10,8 +10,8 @@ from prefect.client.orchestration import get_client
 
 from deployments.build import register
 from deployments.plan import FlowSpec, plan_deployments
-from flows.lanes import lane_name
 from npf_ecwid.config import load_clients
+from runtime.lanes import lane_name
 
 pytestmark = pytest.mark.prefect
 

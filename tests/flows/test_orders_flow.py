@@ -19,11 +19,11 @@ from prefect.settings import PREFECT_API_URL
 from typer.testing import CliRunner
 
 from cli import app
-from flows.lanes import lane_name
 from flows.orders import sync_orders
 from npf_ecwid.orders.pull import OrderPullError
 from npf_ecwid.orders.state import read_watermark
 from npf_ecwid.sandbox import SandboxStore, generate_store
+from runtime.lanes import lane_name
 from tests.orders.served import STORE_ID, TOKEN, PullEnv, expected_ids
 from tests.orders.test_pull_sandbox import finished
 

@@ -19,11 +19,11 @@ from prefect.client.orchestration import get_client
 from prefect.settings import PREFECT_API_URL
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from flows.lanes import lane_name
 from flows.tracking import push_tracking
 from npf_ecwid.sandbox.app import create_app
 from npf_ecwid.sandbox.server import serve_in_thread
 from npf_ecwid.tracking.ledger import load_ledger
+from runtime.lanes import lane_name
 from tests.tracking.conftest import TrackingEnv
 
 pytestmark = pytest.mark.prefect

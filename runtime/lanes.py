@@ -52,17 +52,22 @@ from prefect.client.schemas.actions import (
     GlobalConcurrencyLimitCreate,
     GlobalConcurrencyLimitUpdate,
 )
-from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError
 from prefect.concurrency.asyncio import concurrency as async_concurrency
 from prefect.concurrency.sync import concurrency as sync_concurrency
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
-from prefect.utilities.asyncutils import run_coro_as_sync
 from tenacity import (
     AsyncRetrying,
     Retrying,
     retry_if_exception,
     stop_after_attempt,
     wait_exponential,
+)
+
+from runtime.prefect_compat import (
+    concurrency_options,
+    is_missing_limit,
+    is_server_hiccup,
+    run_sync,
 )
 
 LANE_PREFIX = "client-"
@@ -73,32 +78,18 @@ DEFAULT_WAIT_SECONDS = 3600.0  # a daily stock sync may hold the lane a while; t
 ACQUIRE_ATTEMPTS = 5  # ~15 s of backoff for a busy server before the run fails
 # A lane this process has ensured is not checked again for this long: one GET per run less for
 # the Prefect server (`serve` runs 200 clients' flows in one process). A lane deleted meanwhile
-# is re-created when Prefect answers that it is missing (`_lane_missing`).
+# is re-created when Prefect answers that it is missing (`prefect_compat.is_missing_limit`).
 RECHECK_SECONDS = 300.0
-
-
-def _server_hiccup(error: BaseException) -> bool:
-    """A 5xx or a connection failure while taking the lane (not: the lane is missing, 4xx)."""
-    if not isinstance(error, ConcurrencySlotAcquisitionError):
-        return False
-    cause = error.__cause__
-    if isinstance(cause, httpx.HTTPStatusError):
-        return cause.response.status_code >= 500
-    return isinstance(cause, httpx.TransportError)
-
-
-def _lane_missing(error: BaseException) -> bool:
-    """Prefect answered that the lane does not exist: deleted since this process ensured it
-    (an operator freeing a crashed run's lane does that)."""
-    return isinstance(error, ConcurrencySlotAcquisitionError) and "must be created" in str(error)
 
 
 def _acquire_retrying(name: str) -> dict[str, Any]:
     def retryable(error: BaseException) -> bool:
-        if _lane_missing(error):  # ensure it again on the next attempt
+        # Deleted since this process ensured it (an operator freeing a crashed run's lane does
+        # that): ensure it again on the next attempt.
+        if is_missing_limit(error):
             _ensured_at.pop(name, None)
             return True
-        return _server_hiccup(error)
+        return is_server_hiccup(error)
 
     return {
         "retry": retry_if_exception(retryable),
@@ -118,7 +109,7 @@ def lane_name(client: str) -> str:
 
 def ensure_lanes(clients: Iterable[str]) -> list[str]:
     """Create the lane (limit 1) of each client that has none; idempotent. Returns the names."""
-    return run_coro_as_sync(aensure_lanes(clients))
+    return run_sync(aensure_lanes(clients))
 
 
 async def aensure_lanes(clients: Iterable[str]) -> list[str]:
@@ -174,16 +165,10 @@ class client_lane:
         self._async: AbstractAsyncContextManager[None] | None = None
 
     def _options(self) -> dict[str, Any]:
-        # strict: a lane that vanished must fail the run, never silently run unguarded.
-        # No kill on a failed lease renewal: a transient API blip should not abort a push.
-        # (Prefect 3.9.1's default, True, still cancels the block: prefect/concurrency/_leases.py.)
-        return {
-            "occupy": 1,
-            "timeout_seconds": self.timeout_seconds,
-            "lease_duration": LEASE_SECONDS,
-            "strict": True,
-            "raise_on_lease_renewal_failure": False,
-        }
+        # Strict (a vanished lane fails the run) and no kill on a failed lease renewal.
+        return concurrency_options(
+            timeout_seconds=self.timeout_seconds, lease_seconds=LEASE_SECONDS
+        )
 
     @contextmanager
     def _hold(self) -> Iterator[None]:
