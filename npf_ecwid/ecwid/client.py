@@ -156,6 +156,8 @@ class EcwidClient:
         self.base_url = f"{base_url.rstrip('/')}/{store_id}"
         self.limiter = limiter if limiter is not None else limiter_for(token)
         self.stats = ClientStats()
+        self.policy = RetryPolicy(max_attempts, backoff_base, backoff_max)
+        self.timeout = timeout
         self.max_concurrency = max_concurrency
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
@@ -166,7 +168,7 @@ class EcwidClient:
                 base_url=self.base_url,
                 limiter=self.limiter,
                 stats=self.stats,
-                policy=RetryPolicy(max_attempts, backoff_base, backoff_max),
+                policy=self.policy,
                 timeout=timeout,
                 max_concurrency=max_concurrency,
                 transport=transport,
