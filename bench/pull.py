@@ -11,10 +11,14 @@ with `--orders` orders, `--latency-ms` per request and `--limit` requests per ro
 page 0 + the other pages concurrently under the token's limiter) is timed and compared with
 - the least time the limit allows: request R cannot start before floor((R-1)/limit) full
   windows have passed, and then needs one round trip: floor((R-1)/limit)*window + latency;
-- a naive sequential pull (`iter_orders`, one page after another) in the same run, after
+- a naive sequential pull (`get_orders_page`, one page after another) in the same run, after
   waiting one window so both start with an empty rolling window. `--naive-pages N` stops it
   after N pages and extrapolates linearly to all pages (labelled so in the output).
-429s are counted from the client's stats (the sandbox answers 429 above the limit).
+429s are counted from the client's stats (the sandbox answers 429 above the limit). The
+concurrent pull also reports the client's CPU seconds (this process; the sandbox has its own)
+and the time spent in the cyclic garbage collector (`gc.callbacks`), with the collector tuned
+as `npf-ecwid` tunes it at start (`npf_ecwid.runtime.tune_gc`; `--default-gc` leaves
+Python's defaults).
 
 Normalisation: `--normalise-orders` generated orders (parsed once into `Order` models, as the
 client does while paging) -> `normalise_orders` (typed `orders` + `lines` frames, cents,
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import math
 import socket
 import statistics
@@ -45,10 +50,12 @@ from pydantic import SecretStr, TypeAdapter
 from npf_ecwid.config import parse_client
 from npf_ecwid.ecwid.client import EcwidClient, OrderQuery
 from npf_ecwid.ecwid.models import Order
+from npf_ecwid.ecwid.paging import PAGE_SIZE
 from npf_ecwid.ecwid.ratelimit import SlidingWindowLimiter
 from npf_ecwid.normalise import normalise_orders
 from npf_ecwid.orders.filters import plan_query
 from npf_ecwid.orders.pull import fetch_orders
+from npf_ecwid.runtime import tune_gc
 from npf_ecwid.sandbox.store import generate_store
 
 TOKEN = "sandbox-token"
@@ -85,15 +92,38 @@ def client_for(api_url: str, args: argparse.Namespace) -> EcwidClient:
     return EcwidClient(base_url=api_url, store_id=STORE, token=SecretStr(TOKEN), limiter=limiter)
 
 
+class GcClock:
+    """Seconds spent in the cyclic garbage collector and collections per generation, from
+    `gc.callbacks` (CPython calls it at the start and stop of each collection)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.collections = [0, 0, 0]
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+            self.collections[info["generation"]] += 1
+
+
 async def fast_pull(api_url: str, args: argparse.Namespace) -> dict[str, Any]:
     config = parse_client("BENCH", {"store_id": STORE, "token": "env:X", "api_url": api_url})
+    clock = GcClock()
     async with client_for(api_url, args) as ecwid:
-        started = time.perf_counter()
+        gc.callbacks.append(clock)
+        cpu, started = time.process_time(), time.perf_counter()
         fetched = await fetch_orders(config, ecwid, plan_query(config, None))
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        gc.callbacks.remove(clock)
         stats = ecwid.stats
     return {
         "seconds": elapsed,
+        "cpu": cpu,
+        "gc_s": clock.seconds,
+        "collections": clock.collections,
         "orders": len(fetched.orders),
         "requests": stats.requests,
         "429": stats.rate_limited,
@@ -104,13 +134,14 @@ async def naive_pull(api_url: str, args: argparse.Namespace, pages: int) -> dict
     async with client_for(api_url, args) as ecwid:
         started = time.perf_counter()
         await ecwid.get_profile()
-        count = 0
-        async for _ in ecwid.iter_orders(OrderQuery()):
-            count += 1
-            if args.naive_pages and count >= args.naive_pages * 100:
+        count, stop = 0, args.naive_pages * PAGE_SIZE or math.inf
+        while count < stop:  # one page after another, as `search_orders` does not
+            page = await ecwid.get_orders_page(OrderQuery(), offset=count)
+            count += page.count
+            if page.count == 0 or count >= page.total:
                 break
         elapsed = time.perf_counter() - started
-        done = math.ceil(count / 100)
+        done = math.ceil(count / PAGE_SIZE)
         stats = ecwid.stats
     return {
         "seconds": elapsed * (pages / done) if done < pages else elapsed,
@@ -141,6 +172,11 @@ def bench_pull(args: argparse.Namespace) -> None:
     print(
         f"| fetch_orders (concurrent) | {fast['seconds']:.2f} | "
         f"{fast['seconds'] / least:.3f} | {fast['429']} |"
+    )
+    gen = "/".join(str(n) for n in fast["collections"])
+    print(
+        f"fetch_orders client CPU {fast['cpu']:.2f} s, in the GC {fast['gc_s']:.2f} s "
+        f"(collections gen0/1/2: {gen}; GC {'defaults' if args.default_gc else 'tuned'})"
     )
     label = f" (extrapolated from {naive['measured_pages']} pages)" if naive["extrapolated"] else ""
     print(
@@ -217,7 +253,10 @@ def main() -> None:
     parser.add_argument("--normalise-rounds", type=int, default=5)
     parser.add_argument("--skip-pull", action="store_true")
     parser.add_argument("--skip-normalise", action="store_true")
+    parser.add_argument("--default-gc", action="store_true", help="leave Python's GC defaults")
     args = parser.parse_args()
+    if not args.default_gc:
+        tune_gc()
     if not args.skip_pull:
         bench_pull(args)
     if not args.skip_normalise:

@@ -15,6 +15,7 @@ from cli import (
     stock,
     tracking,
 )
+from npf_ecwid.runtime import tune_gc
 from npf_ecwid.settings import SettingsError
 
 app = typer.Typer(
@@ -35,6 +36,7 @@ app.command("status")(status.status)
 
 
 def main() -> None:
+    tune_gc()  # once, at process start, after the imports (see `tune_gc`)
     try:
         app()
     except SettingsError as error:

@@ -24,10 +24,11 @@ from prefect.runtime import flow_run
 
 from npf_ecwid.breaker.guard import open_breaker
 from npf_ecwid.config import ClientConfig
+from npf_ecwid.ecwid.client import OrderQuery
 from npf_ecwid.connect import open_ecwid
 from npf_ecwid.ecwid.models import Order
 from npf_ecwid.orders.deletions import DeletionQuery, next_deleted_watermark, plan_deletions
-from npf_ecwid.orders.filters import ApiQuery, plan_query
+from npf_ecwid.orders.filters import plan_query
 from npf_ecwid.orders.intake import open_intake
 from npf_ecwid.orders.pull import Fetched, Prepared, fetch_orders, next_watermark, prepare
 from npf_ecwid.warehouse.base import IntakeBatch, IntakeResult
@@ -37,7 +38,7 @@ DB_RETRIES = {"retries": 2, "retry_delay_seconds": [2, 10], "cache_policy": NO_C
 
 
 @task(name="plan-pull", **DB_RETRIES)
-def plan_pull(client: ClientConfig, since: datetime | None) -> ApiQuery:
+def plan_pull(client: ClientConfig, since: datetime | None) -> OrderQuery:
     """The Ecwid query for this run, from the stored watermark."""
     query = plan_query(client, open_intake().watermark(client.code), since)
     get_run_logger().info("client %s: asking Ecwid for %s", client.code, query)
@@ -52,13 +53,17 @@ def plan_deletions_read(client: ClientConfig) -> DeletionQuery:
     return deletions
 
 
-async def _fetch(client: ClientConfig, query: ApiQuery, deletions: DeletionQuery | None) -> Fetched:
+async def _fetch(
+    client: ClientConfig, query: OrderQuery, deletions: DeletionQuery | None
+) -> Fetched:
     async with open_ecwid(client, load_secret=load_secret, breaker=open_breaker()) as ecwid:
         return await fetch_orders(client, ecwid, query, deletions)
 
 
 @task(name="fetch-orders", cache_policy=NO_CACHE)
-def fetch(client: ClientConfig, query: ApiQuery, deletions: DeletionQuery | None = None) -> Fetched:
+def fetch(
+    client: ClientConfig, query: OrderQuery, deletions: DeletionQuery | None = None
+) -> Fetched:
     """Every order Ecwid has for `query`, and its deleted-orders history for `deletions` (no
     task retries: see the module docstring).
 

@@ -3,7 +3,6 @@ implementation (the real `EcwidClient`; tests point that at the sandbox)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -30,7 +29,6 @@ class EcwidAPI(Protocol):
 
     async def get_profile(self) -> Profile: ...
     async def get_token_info(self) -> TokenInfo: ...
-    def iter_orders(self, query: OrderQuery) -> AsyncIterator[Order]: ...
     async def search_orders(self, query: OrderQuery) -> list[Order]: ...
     async def search_deleted_orders(
         self, deleted_from: datetime | None = None, deleted_to: datetime | None = None

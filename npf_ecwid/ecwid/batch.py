@@ -10,13 +10,16 @@ import asyncio
 import json
 import time
 import uuid
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
 
 from npf_ecwid.ecwid.errors import EcwidWriteUncertain
 from npf_ecwid.ecwid.models import EcwidModel
-from npf_ecwid.ecwid.session import EcwidSession, parse
+from npf_ecwid.ecwid.session import parse
+
+if TYPE_CHECKING:
+    from npf_ecwid.ecwid.client import EcwidClient
 
 MAX_BATCH = 500  # Ecwid's limit per batch
 
@@ -79,7 +82,7 @@ class BatchStatus(EcwidModel):
 
 
 async def run_batch(
-    session: EcwidSession,
+    session: EcwidClient,
     requests: list[BatchRequest],
     *,
     poll_interval: float = 0.5,
@@ -105,7 +108,7 @@ async def run_batch(
 
 
 async def _one_batch(
-    session: EcwidSession, requests: list[BatchRequest], poll_interval: float, max_wait: float
+    session: EcwidClient, requests: list[BatchRequest], poll_interval: float, max_wait: float
 ) -> list[BatchResponse]:
     what = f"batch of {len(requests)} requests"
     response = await session.call(

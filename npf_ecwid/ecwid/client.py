@@ -1,24 +1,25 @@
 """The async Ecwid REST v3 client: typed calls for the endpoints the integration uses.
 
 Use it as `async with EcwidClient(...) as ecwid:`; build it from config with
-`npf_ecwid.connect.open_ecwid`. Every call goes through one `EcwidSession` (the token's
-shared rate limiter, the retry policy in `retry.py`, typed errors in `errors.py`).
+`npf_ecwid.connect.open_ecwid`. Every call goes through one `httpx.AsyncClient` over the
+transport stack of `transport.py` (the token's shared rate limiter, the retry policy in
+`retry.py`, typed errors in `errors.py`, connection pools, stats).
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AwareDatetime, BaseModel, ConfigDict, SecretStr, TypeAdapter
 
 from npf_ecwid.ecwid.batch import BatchRequest, BatchResponse, run_batch
+from npf_ecwid.ecwid.errors import EcwidAuthError
 from npf_ecwid.ecwid.models import (
     Combination,
     DeletedOrder,
@@ -40,24 +41,31 @@ from npf_ecwid.ecwid.paging import (
     cut_short,
     newest_by_id,
     page_offsets,
-    parse_kept_page,
     parse_page,
 )
-from npf_ecwid.ecwid.session import EcwidSession, parse
+from npf_ecwid.ecwid.ratelimit import SlidingWindowLimiter, limiter_for
+from npf_ecwid.ecwid.retry import RetryPolicy
+from npf_ecwid.ecwid.session import BearerAuth, parse
+from npf_ecwid.ecwid.stats import ClientStats
+from npf_ecwid.ecwid.transport import ecwid_transport, request_extensions
 
 log = logging.getLogger("npf_ecwid.ecwid")
 
 _COMBINATIONS = TypeAdapter(list[Combination])
 
+# Called with the 401/403 error and the call (`GET /orders`) the first time Ecwid refuses the
+# token; returns True when it counts as a token refusal (the client then sends nothing more).
+RefusalHook = Callable[[EcwidAuthError, str], bool]
 
 T = TypeVar("T", bound=BaseModel)
 
 
 class OrderQuery(BaseModel):
-    """Filters for `GET /orders`. Datetimes must be timezone-aware; they are sent as UNIX seconds.
+    """Filters for `GET /orders` (docs/ecwid/api-reference/rest-api/orders/search-orders.md).
+    Datetimes must be timezone-aware; they are sent as UNIX seconds.
 
-    Empty lists mean "no filter". With no `payment_statuses`, Ecwid leaves out INCOMPLETE
-    (unfinished) orders.
+    Empty means "no filter". With no `payment_statuses`, Ecwid leaves out INCOMPLETE
+    (unfinished) orders. The order pull plans one per run (`orders.filters.plan_query`).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -66,9 +74,9 @@ class OrderQuery(BaseModel):
     created_to: AwareDatetime | None = None
     updated_from: AwareDatetime | None = None
     updated_to: AwareDatetime | None = None
-    payment_statuses: list[str] = Field(default_factory=list)
-    fulfillment_statuses: list[str] = Field(default_factory=list)
-    ids: list[str] = Field(default_factory=list)
+    payment_statuses: tuple[str, ...] = ()
+    fulfillment_statuses: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()
 
     def to_params(self) -> dict[str, str]:
         params: dict[str, str] = {}
@@ -90,6 +98,20 @@ class OrderQuery(BaseModel):
                 params[key] = ",".join(values)
         return params
 
+    def __str__(self) -> str:
+        """For the run log: what Ecwid is asked for (the pull applies its other filters
+        locally)."""
+
+        def moment(value: datetime | None) -> str:
+            return value.isoformat() if value is not None else "any time"
+
+        return (
+            f"orders created from {moment(self.created_from)}, "
+            f"updated from {moment(self.updated_from)}, "
+            f"payment {','.join(self.payment_statuses) or 'any'}, "
+            f"fulfilment {','.join(self.fulfillment_statuses) or 'any'}"
+        )
+
 
 def _seg(value: str | int) -> str:
     return quote(str(value), safe="")
@@ -99,12 +121,105 @@ class _StorageWrite(BaseModel):
     success: bool
 
 
-class EcwidClient(EcwidSession):
+class EcwidClient:
     """One store's Ecwid API. Safe for many concurrent calls on one event loop.
 
-    Constructor (inherited from `EcwidSession`): `base_url`, `store_id`, `token`, `limiter`,
-    `transport`, `timeout`, `max_attempts`, `max_concurrency`, `backoff_base`, `backoff_max`.
+    `base_url` is the API root (`…/api/v3`); requests go to `{base_url}/{store_id}/…`.
+    `limiter` defaults to the token's process-wide limiter (`limiter_for(token)`: 600 per
+    rolling 60 s). `transport` replaces the connection pools at the bottom of the stack (tests:
+    the sandbox's ASGI app); the limiter, retries and stats stay above it. `max_attempts`,
+    `backoff_base`, `backoff_max` (seconds) shape the retries' jittered exponential backoff;
+    tests pass small values instead of sleeping. `timeout` bounds each attempt as a whole.
+    `on_refused` (see `RefusalHook`; the token breaker) hears of a refused token; once it says
+    the token is refused, every further call of this client fails at once with that error,
+    unsent: concurrent pages or pushes of a run stop there.
     """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        store_id: int,
+        token: SecretStr,
+        limiter: SlidingWindowLimiter | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 30.0,
+        max_attempts: int = 6,
+        max_concurrency: int = 32,
+        backoff_base: float = 0.5,
+        backoff_max: float = 30.0,
+        on_refused: RefusalHook | None = None,
+    ) -> None:
+        self.store_id = store_id
+        self.on_refused = on_refused
+        self._refused: EcwidAuthError | None = None
+        self.base_url = f"{base_url.rstrip('/')}/{store_id}"
+        self.limiter = limiter if limiter is not None else limiter_for(token)
+        self.stats = ClientStats()
+        self.policy = RetryPolicy(max_attempts, backoff_base, backoff_max)
+        self.timeout = timeout
+        self.max_concurrency = max_concurrency
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            auth=BearerAuth(token),
+            timeout=timeout,
+            headers={"Accept": "application/json", "User-Agent": "npf-ecwid"},
+            transport=ecwid_transport(
+                base_url=self.base_url,
+                limiter=self.limiter,
+                stats=self.stats,
+                policy=self.policy,
+                timeout=timeout,
+                max_concurrency=max_concurrency,
+                transport=transport,
+            ),
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(store_id={self.store_id}, base_url={self.base_url!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        idempotent: bool = True,
+    ) -> httpx.Response:
+        """Send one logical request (retried by the transport as `retry.py` says; `idempotent`
+        False: never re-sent once it may have reached Ecwid); returns the 2xx response or
+        raises a typed `EcwidError`."""
+        if self._refused is not None:
+            raise type(self._refused)(
+                str(self._refused),
+                status=self._refused.status,
+                error_code=self._refused.error_code,
+                error_message=self._refused.error_message,
+            )
+        request = self._http.build_request(
+            method,
+            path,
+            params=params,
+            json=json,
+            extensions=request_extensions(what=what, idempotent=idempotent),
+        )
+        try:
+            return await self._http.send(request)
+        except EcwidAuthError as error:
+            if self.on_refused is not None and self.on_refused(error, f"{method} {path}"):
+                self._refused = error
+            raise
 
     # --- store ----------------------------------------------------------------------------
 
@@ -129,25 +244,6 @@ class EcwidClient(EcwidSession):
 
     # --- orders ---------------------------------------------------------------------------
 
-    async def iter_orders(self, query: OrderQuery) -> AsyncIterator[Order]:
-        """Every order matching `query`, one page (100) at a time, in Ecwid's order.
-
-        If an order changes while we page, Ecwid may list it twice: a repeat is yielded again
-        only when its `updateTimestamp` is newer (consumers upsert by `id`).
-        """
-        seen: dict[str, int] = {}
-        offset = 0
-        while True:
-            page = await self._page("/orders", query.to_params(), offset, Order, "orders search")
-            for order in page.items:
-                stamp = order.update_timestamp or 0
-                if order.id not in seen or stamp > seen[order.id]:
-                    seen[order.id] = stamp
-                    yield order
-            offset += page.count
-            if page.count == 0 or offset >= page.total:
-                return
-
     async def search_orders(self, query: OrderQuery) -> list[Order]:
         """All orders matching `query`: page 0, then the other pages concurrently.
 
@@ -155,6 +251,12 @@ class EcwidClient(EcwidSession):
         `updateTimestamp` wins.
         """
         return await self._search_all("/orders", query.to_params(), Order, "orders search")
+
+    async def get_orders_page(self, query: OrderQuery, offset: int = 0) -> Page[Order]:
+        """One page (up to 100) of `query`'s orders from `offset`, as Ecwid lists them; a page
+        cut short is read again (`_page`). For reading page by page (the benchmarks' baseline);
+        `search_orders` is the fast, complete way."""
+        return await self._page("/orders", query.to_params(), offset, Order, "orders search")
 
     async def search_deleted_orders(
         self, deleted_from: datetime | None = None, deleted_to: datetime | None = None
@@ -204,8 +306,6 @@ class EcwidClient(EcwidSession):
         offset: int,
         model: type[T],
         what: str,
-        *,
-        kept: bool = False,
     ) -> Page[T]:
         """One page; a page cut short in the middle (`paging.cut_short`) is read again, up to
         `SHORT_PAGE_READS` times, then `EcwidShortPage`: never a silent gap after it."""
@@ -216,7 +316,7 @@ class EcwidClient(EcwidSession):
             # Parsed here, on the loop. A parser thread was slower (measured, 100,000 orders:
             # 29 instead of 38 answers/s in the first burst): pydantic holds the GIL while it
             # parses, and the loop thread then waits up to a switch interval (5 ms) each step.
-            page = (parse_kept_page if kept else parse_page)(model, response, what, self.stats)
+            page = parse_page(model, response, what, self.stats)
             if not cut_short(page):
                 return page
             log.warning(
@@ -238,15 +338,7 @@ class EcwidClient(EcwidSession):
     ) -> list[T]:
         """Every item of a search: page 0, then overlapping pages concurrently, then bridge
         pages wherever the set changed under us (`paging.bridge_offsets`)."""
-        try:
-            return await self._search_kept(path, params, model, what)
-        finally:
-            gc.unfreeze()  # see `parse_kept_page`
-
-    async def _search_kept(
-        self, path: str, params: dict[str, str], model: type[T], what: str
-    ) -> list[T]:
-        first = await self._page(path, params, 0, model, what, kept=True)
+        first = await self._page(path, params, 0, model, what)
         pages: list[Page[T]] = [first]
         total, requested, repairs = first.total, {0}, 0
         while True:
@@ -291,7 +383,7 @@ class EcwidClient(EcwidSession):
 
         def parse_one() -> None:
             index, response = unparsed.pop()
-            parsed.append((index, parse_kept_page(model, response, what, self.stats)))
+            parsed.append((index, parse_page(model, response, what, self.stats)))
 
         try:
             async with asyncio.TaskGroup() as group:  # first failure cancels the rest
@@ -311,7 +403,7 @@ class EcwidClient(EcwidSession):
             parse_one()
         pages = [page for _, page in sorted(parsed, key=lambda pair: pair[0])]
         return [  # a page cut short is read again alone (rare): `_page` re-reads or fails
-            await self._page(path, params, p.offset, model, what, kept=True) if cut_short(p) else p
+            await self._page(path, params, p.offset, model, what) if cut_short(p) else p
             for p in pages
         ]
 

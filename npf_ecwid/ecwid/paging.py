@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 from collections.abc import Iterable
@@ -13,7 +12,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from npf_ecwid.ecwid.errors import EcwidBadResponse, EcwidError
-from npf_ecwid.ecwid.models import EcwidModel, Page
+from npf_ecwid.ecwid.models import Page
 from npf_ecwid.ecwid.session import describe_validation_error, parse
 from npf_ecwid.ecwid.stats import ClientStats, RejectedItem
 
@@ -23,14 +22,6 @@ PAGE_SIZE = 100  # Ecwid's maximum (and default) `limit`
 SHORT_PAGE_READS = 3  # reads of a page that comes back cut short before giving up
 
 T = TypeVar("T", bound=BaseModel)
-
-
-class _RawPage(EcwidModel):
-    total: int
-    count: int
-    offset: int
-    limit: int
-    items: list[Any]
 
 
 def parse_page(model: type[T], response: httpx.Response, what: str, stats: ClientStats) -> Page[T]:
@@ -46,7 +37,7 @@ def parse_page(model: type[T], response: httpx.Response, what: str, stats: Clien
         return Page[model].model_validate_json(response.content)  # type: ignore[valid-type]
     except ValidationError:
         pass
-    raw = parse(_RawPage, response, what)
+    raw = parse(Page[Any], response, what)
     good: list[T] = []
     for position, item in enumerate(raw.items, start=raw.offset):
         try:
@@ -65,23 +56,6 @@ def parse_page(model: type[T], response: httpx.Response, what: str, stats: Clien
     return Page[model](  # type: ignore[valid-type]
         total=raw.total, count=raw.count, offset=raw.offset, limit=raw.limit, items=good
     )
-
-
-def parse_kept_page(
-    model: type[T], response: httpx.Response, what: str, stats: ClientStats
-) -> Page[T]:
-    """`parse_page` for a search that keeps every page until it returns, then `gc.freeze()`.
-
-    Why: a 100,000-order search builds ~2 million objects, and each time the heap grows by a
-    quarter the cyclic garbage collector scans every object in the process again (measured:
-    4 of 26 s of a 30,000-order pull, holding the GIL, so responses were read and rate-limit
-    slots freed late). Frozen objects are skipped by collections but still freed by reference
-    counting; the search calls `gc.unfreeze()` when it ends. Process-wide: for the length of
-    a search, cyclic garbage that already existed is not collected (memory, not correctness).
-    """
-    page = parse_page(model, response, what, stats)
-    gc.freeze()
-    return page
 
 
 def rejected_item(item: Any, position: int, what: str, error: ValidationError) -> RejectedItem:

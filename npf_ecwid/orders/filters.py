@@ -39,40 +39,10 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from npf_ecwid.config import ClientConfig
+from npf_ecwid.ecwid.client import OrderQuery
 from npf_ecwid.normalise import OrderFrames
 
 OVERLAP = timedelta(minutes=10)
-
-
-@dataclass(frozen=True)
-class ApiQuery:
-    """What Ecwid is asked for (maps 1:1 onto the client's `OrderQuery`)."""
-
-    created_from: datetime | None = None
-    updated_from: datetime | None = None
-    payment_statuses: tuple[str, ...] = ()
-    fulfillment_statuses: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        """For the run log: what Ecwid is asked for (the other filters are applied locally)."""
-
-        def moment(value: datetime | None) -> str:
-            return value.isoformat() if value is not None else "any time"
-
-        return (
-            f"orders created from {moment(self.created_from)}, "
-            f"updated from {moment(self.updated_from)}, "
-            f"payment {','.join(self.payment_statuses) or 'any'}, "
-            f"fulfilment {','.join(self.fulfillment_statuses) or 'any'}"
-        )
-
-    def as_kwargs(self) -> dict[str, Any]:
-        return {
-            "created_from": self.created_from,
-            "updated_from": self.updated_from,
-            "payment_statuses": list(self.payment_statuses),
-            "fulfillment_statuses": list(self.fulfillment_statuses),
-        }
 
 
 def start_instant(day: date | None, zone: str) -> datetime | None:
@@ -87,15 +57,15 @@ def plan_query(
     watermark: datetime | None,
     since: datetime | None = None,
     overlap: timedelta = OVERLAP,
-) -> ApiQuery:
+) -> OrderQuery:
     """The Ecwid query for this run (see the module docstring for why statuses are pushed
     only on the first backfill). `since` (a manual catch-up) starts the update window there."""
     created_from = start_instant(client.order_start_date, client.timezone)
     if since is not None:
-        return ApiQuery(created_from=created_from, updated_from=since)
+        return OrderQuery(created_from=created_from, updated_from=since)
     if watermark is not None:
-        return ApiQuery(created_from=created_from, updated_from=watermark - overlap)
-    return ApiQuery(
+        return OrderQuery(created_from=created_from, updated_from=watermark - overlap)
+    return OrderQuery(
         created_from=created_from,
         payment_statuses=tuple(client.payment_statuses),
         fulfillment_statuses=tuple(client.fulfillment_statuses),

@@ -32,7 +32,7 @@ from npf_ecwid.ecwid.models import DeletedOrder, Order
 from npf_ecwid.ecwid.stats import RejectedItem
 from npf_ecwid.normalise import OrderFrames, normalise_orders
 from npf_ecwid.orders.deletions import DELETED_REASON, DeletionQuery
-from npf_ecwid.orders.filters import ApiQuery, apply_filters
+from npf_ecwid.orders.filters import apply_filters
 from npf_ecwid.orders.validate import find_problems
 from npf_ecwid.warehouse.base import IntakeResult, Quarantined
 
@@ -115,7 +115,7 @@ def parse_since(value: str, zone: str) -> datetime:
 async def fetch_orders(
     client: ClientConfig,
     ecwid: EcwidAPI,
-    query: ApiQuery,
+    query: OrderQuery,
     deletions: DeletionQuery | None = None,
 ) -> Fetched:
     """The store's currency, every order matching `query` and, with `deletions`, Ecwid's
@@ -129,7 +129,7 @@ async def fetch_orders(
     try:
         async with asyncio.TaskGroup() as group:  # the profile's round trip overlaps page 0
             profile_call = group.create_task(ecwid.get_profile())
-            search = group.create_task(ecwid.search_orders(OrderQuery(**query.as_kwargs())))
+            search = group.create_task(ecwid.search_orders(query))
         # only orders are quarantined; a history entry the client cannot read is logged by it
         rejected = stats.rejected[already_rejected:]
         deleted = await ecwid.search_deleted_orders(deletions.deleted_from) if deletions else []
