@@ -17,7 +17,7 @@ page 0 + the other pages concurrently under the token's limiter) is timed and co
 429s are counted from the client's stats (the sandbox answers 429 above the limit). The
 concurrent pull also reports the client's CPU seconds (this process; the sandbox has its own)
 and the time spent in the cyclic garbage collector (`gc.callbacks`), with the collector tuned
-as `npf-ecwid` tunes it at start (`npf_ecwid.runtime.tune_gc`; `--default-gc` leaves
+as `npf-ecwid` tunes it at start (`npf_ecwid.gc_tuning.tune_gc`; `--default-gc` leaves
 Python's defaults).
 
 Normalisation: `--normalise-orders` generated orders (parsed once into `Order` models, as the
@@ -55,7 +55,7 @@ from npf_ecwid.ecwid.ratelimit import SlidingWindowLimiter
 from npf_ecwid.normalise import normalise_orders
 from npf_ecwid.orders.filters import plan_query
 from npf_ecwid.orders.pull import fetch_orders
-from npf_ecwid.runtime import tune_gc
+from npf_ecwid.gc_tuning import tune_gc
 from npf_ecwid.sandbox.store import generate_store
 
 TOKEN = "sandbox-token"

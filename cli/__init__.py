@@ -15,7 +15,7 @@ from cli import (
     stock,
     tracking,
 )
-from npf_ecwid.runtime import tune_gc
+from npf_ecwid.gc_tuning import tune_gc
 from npf_ecwid.settings import SettingsError
 
 app = typer.Typer(

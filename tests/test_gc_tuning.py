@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from npf_ecwid.runtime import GC_THRESHOLD0
+from npf_ecwid.gc_tuning import GC_THRESHOLD0
 
 PROBE = """
 import gc, sys
