@@ -52,10 +52,10 @@ from npf_ecwid.ecwid.client import EcwidClient, OrderQuery
 from npf_ecwid.ecwid.models import Order
 from npf_ecwid.ecwid.paging import PAGE_SIZE
 from npf_ecwid.ecwid.ratelimit import SlidingWindowLimiter
+from npf_ecwid.gc_tuning import tune_gc
 from npf_ecwid.normalise import normalise_orders
 from npf_ecwid.orders.filters import plan_query
 from npf_ecwid.orders.pull import fetch_orders
-from npf_ecwid.gc_tuning import tune_gc
 from npf_ecwid.sandbox.store import generate_store
 
 TOKEN = "sandbox-token"

@@ -24,8 +24,8 @@ from prefect.runtime import flow_run
 
 from npf_ecwid.breaker.guard import open_breaker
 from npf_ecwid.config import ClientConfig
-from npf_ecwid.ecwid.client import OrderQuery
 from npf_ecwid.connect import open_ecwid
+from npf_ecwid.ecwid.client import OrderQuery
 from npf_ecwid.ecwid.models import Order
 from npf_ecwid.orders.deletions import DeletionQuery, next_deleted_watermark, plan_deletions
 from npf_ecwid.orders.filters import plan_query
