@@ -9,7 +9,7 @@ from npf_ecwid.gc_tuning import GC_THRESHOLD0
 
 PROBE = """
 import gc, sys
-from npf_ecwid.cli import main
+from cli import main
 untouched = (gc.get_threshold()[0], gc.get_freeze_count())
 sys.argv = ["npf-ecwid", "--help"]
 try:
