@@ -25,9 +25,11 @@ def serve(
     from deployments.build import available_flows
     from deployments.plan import plan_deployments
     from deployments.serve import ServeError, require_api_url, serve_plans
+    from npf_ecwid.cli.db import open_database
 
     try:
         require_api_url()
+        open_database()  # before any flow run: they only check the schema
         clients = load_clients(get_settings().clients_file)
         flows = available_flows()
         plans = plan_deployments(clients.values(), flows)

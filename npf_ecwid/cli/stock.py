@@ -19,6 +19,9 @@ def sync(
 ) -> None:
     """Run the `sync-stock` flow once for CLIENT; prints the outcome and the report CSV."""
     from flows.stock import sync_stock
+    from npf_ecwid.cli.db import open_database
+
+    open_database()
 
     try:
         outcome = sync_stock(client, dry_run=dry_run, force=force)

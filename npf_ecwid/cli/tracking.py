@@ -29,6 +29,9 @@ def push(
         raise typer.Exit(1) from None
 
     from flows.tracking import push_tracking
+    from npf_ecwid.cli.db import open_database
+
+    open_database()
 
     try:
         report = push_tracking(client, dry_run=dry_run, retry_failed=retry_failed)

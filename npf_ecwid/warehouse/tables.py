@@ -169,4 +169,3 @@ class OrdersFileLedger(SQLModel, table=True):
     revision: int = 1
     file_name: str
     written_at: datetime | None = _ts(nullable=False)
-
