@@ -260,12 +260,16 @@ def test_adapters_and_a_pull_run_no_ddl(orders_env, schema_statements, prefect_s
     from npf_ecwid.warehouse.files_orders import FileOrderIntake
     from npf_ecwid.warehouse.files_shipments import FileShipmentSource, inbox_dir
     from npf_ecwid.warehouse.sql_orders import SqlOrderIntake
+    from npf_ecwid.warehouse.sql_shipments import SqlShipmentSource
+    from npf_ecwid.warehouse.sql_stock import SqlStockSource
 
     engine = orders_env.engine
     SqlOrderIntake(engine).handed_off("ACME", ["ACME-1"])
     FileOrderIntake(engine, tmp_path / "outbox").handed_off("ACME", ["ACME-1"])
     FileShipmentSource(engine, inbox_dir(tmp_path), {"ACME"})
     TokenBreaker(engine).state("ACME")
+    SqlShipmentSource(engine).shipments("ACME")
+    SqlStockSource(engine).read_stock("ACME")
     list_quarantine(engine, "ACME")
     for _ in range(2):  # a first pull and a re-run
         state = sync_orders("ACME", return_state=True)
