@@ -178,9 +178,10 @@ async def bare_cycle(n: int) -> None:
 
 def measure_bare(n: int) -> float:
     """CPU seconds per client-cycle (orders + tracking calls) of the bare script."""
-    from npf_ecwid.db import get_engine, init_db
+    from npf_ecwid.db import get_engine
+    from npf_ecwid.migrations import upgrade
 
-    init_db(get_engine())
+    upgrade(get_engine())
     asyncio.run(bare_cycle(n))  # warm: imports, connections
     before = own_cpu()
     asyncio.run(bare_cycle(n))

@@ -30,8 +30,9 @@ from sqlmodel import Session
 
 from npf_ecwid.config import ClientConfig
 from npf_ecwid.connect import open_ecwid
-from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.db import get_engine
 from npf_ecwid.ecwid.ratelimit import SlidingWindowLimiter
+from npf_ecwid.migrations import upgrade
 from npf_ecwid.sandbox import Faults, Sandbox, create_app, generate_store
 from npf_ecwid.sandbox.server import serve_in_thread
 from npf_ecwid.settings import Settings
@@ -66,7 +67,7 @@ async def run_mode(mode: str, args: argparse.Namespace) -> dict[str, object]:
     os.environ["BENCH_ECWID_TOKEN"] = TOKEN
     with tempfile.TemporaryDirectory() as tmp, serve_in_thread(create_app(sandbox)) as url:
         engine = get_engine(f"sqlite:///{Path(tmp) / 'npf.db'}")
-        init_db(engine)
+        upgrade(engine)
         now = datetime.now(UTC)
         with Session(engine) as session:
             session.add_all(

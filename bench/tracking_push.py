@@ -28,8 +28,9 @@ from sqlmodel import Session
 
 from npf_ecwid.config import parse_client
 from npf_ecwid.connect import open_ecwid
-from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.db import get_engine
 from npf_ecwid.ecwid.ratelimit import SlidingWindowLimiter
+from npf_ecwid.migrations import upgrade
 from npf_ecwid.sandbox.app import Faults, Sandbox, create_app
 from npf_ecwid.sandbox.server import serve_in_thread
 from npf_ecwid.sandbox.store import generate_store
@@ -90,7 +91,7 @@ def main() -> None:
     os.environ["BENCH_CONCURRENT"] = "bench-concurrent"
     os.environ["BENCH_SEQUENTIAL"] = "bench-sequential"
     engine = get_engine(f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}")
-    init_db(engine)
+    upgrade(engine)
     hand_off_and_ship(engine, "BENCH", main_ids)
     hand_off_and_ship(engine, "BASE", base_ids)
 

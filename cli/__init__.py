@@ -6,6 +6,7 @@ import typer
 
 from cli import (
     clients,
+    db,
     demo,
     orders,
     sandbox,
@@ -30,6 +31,7 @@ app.add_typer(orders.app, name="orders")
 app.add_typer(tracking.app, name="tracking")
 app.add_typer(stock.app, name="stock")
 app.add_typer(shipping.app, name="shipping")
+app.add_typer(db.app, name="db")
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 app.command("status")(status.status)

@@ -9,10 +9,10 @@ from pathlib import Path
 import typer
 from pydantic import SecretStr
 
+from cli.db import open_database
 from npf_ecwid.breaker.guard import TokenBreaker, open_breaker
 from npf_ecwid.breaker.store import describe, read_breakers
 from npf_ecwid.config import ClientConfig, ConfigError, get_client, load_clients, resolve_token
-from npf_ecwid.db import get_engine
 from npf_ecwid.onboarding.check import CheckResult, Verdict, check_client
 from npf_ecwid.onboarding.check_log import record_checks
 from npf_ecwid.onboarding.clients_file import add_client
@@ -44,7 +44,7 @@ def list_clients() -> None:
         clients = load_clients(get_settings().clients_file)
     except ConfigError as error:
         raise _fail(str(error)) from None
-    breakers = read_breakers(open_breaker().engine) if clients else {}
+    breakers = read_breakers(open_database()) if clients else {}
     for c in clients.values():
         stock = f"stock {c.stock.value} at {c.stock_time:%H:%M} {c.timezone}"
         typer.echo(
@@ -141,11 +141,9 @@ def add(
 
 def _issue_keys(clients: list[ClientConfig]) -> None:
     """Issue a rates key per client; one line each; exit 1 after all if any failed."""
-    from npf_ecwid.db import get_engine, init_db
 
     settings = get_settings()
-    engine = get_engine(settings.effective_database_url)
-    init_db(engine)
+    engine = open_database()
     failed = 0
     for client in clients:
         try:
@@ -232,8 +230,9 @@ def check(code: str | None = typer.Argument(None, help="One client; all when omi
         clients = [get_client(path, code)] if code else list(load_clients(path).values())
     except ConfigError as error:
         raise _fail(str(error)) from None
+    engine = open_database()
     results = asyncio.run(_check_all(clients))
-    record_checks(get_engine(), results, datetime.now(UTC))  # for `npf-ecwid status`
+    record_checks(engine, results, datetime.now(UTC))  # for `npf-ecwid status`
     breaker = open_breaker()
     by_code = {c.code: c for c in clients}
     for result in results:

@@ -10,11 +10,11 @@ from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from cli.db import open_database
 from cli.demo import DEMO_CLIENT, DEMO_STORE_ID, DEMO_TOKEN
 from flows.orders import sync_orders
 from flows.stock import sync_stock
 from flows.tracking import push_tracking
-from npf_ecwid.db import get_engine, init_db
 from npf_ecwid.sandbox import Sandbox, SandboxStore, create_app, generate_store, serve_in_thread
 from npf_ecwid.sandbox.warehouse_sim import simulate_warehouse
 from npf_ecwid.warehouse.tables import NpfOrder, NpfShipment, NpfStock
@@ -34,8 +34,7 @@ class DemoCycle:
         self.store: SandboxStore = generate_store(DEMO_STORE_ID, orders=orders)
         self.sandbox = Sandbox([self.store])
         self.sandbox.add_token(DEMO_TOKEN, DEMO_STORE_ID)
-        self.engine = get_engine()
-        init_db(self.engine)
+        self.engine = open_database()
 
     @contextmanager
     def sandbox_store(self) -> Iterator[str]:

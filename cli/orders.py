@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import typer
 
+from cli.db import open_database
 from npf_ecwid.config import ConfigError, get_client, load_clients
-from npf_ecwid.db import get_engine
 from npf_ecwid.orders.pull import OrderPullError
 from npf_ecwid.orders.state import list_quarantine
 from npf_ecwid.settings import get_settings
@@ -33,6 +33,7 @@ def pull(
     from flows.orders import sync_orders  # Prefect is imported only when a flow runs
 
     try:
+        open_database()
         summary = sync_orders(client=client, since=since)
     except (ConfigError, OrderPullError) as error:
         raise _fail(str(error)) from None
@@ -51,7 +52,7 @@ def quarantine(client: str = ClientOption) -> None:
         get_client(settings.clients_file, client)
     except ConfigError as error:
         raise _fail(str(error)) from None
-    entries = list_quarantine(get_engine(settings.effective_database_url), client)
+    entries = list_quarantine(open_database(), client)
     if not entries:
         typer.echo(f"client {client}: no quarantined orders")
         return
@@ -72,7 +73,7 @@ def show(
     except ConfigError as error:
         raise _fail(str(error)) from None
     modes = {code: config.stock for code, config in clients.items()}
-    engine = get_engine(settings.effective_database_url)
+    engine = open_database()
     try:
         timeline = order_timeline(engine, order_id, client=client, stock_modes=modes)
     except OrderLookupError as error:

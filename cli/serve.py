@@ -22,12 +22,14 @@ def serve(
     deployments until the next `serve`.
     """
     # Imported here: Prefect takes ~2 s to import and `--help` should not wait for it.
+    from cli.db import open_database
     from deployments.build import available_flows
     from deployments.plan import plan_deployments
     from deployments.serve import ServeError, require_api_url, serve_plans
 
     try:
         require_api_url()
+        open_database()  # before any flow run: they only check the schema
         clients = load_clients(get_settings().clients_file)
         flows = available_flows()
         plans = plan_deployments(clients.values(), flows)

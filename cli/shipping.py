@@ -30,6 +30,7 @@ def serve(
     """
     import uvicorn
 
+    from cli.db import open_database
     from deployments.trigger import PrefectOrderSyncTrigger
     from npf_ecwid.config import ConfigError
     from npf_ecwid.shipping.ratecard import RateCardError
@@ -39,6 +40,7 @@ def serve(
     try:
         if rates is not None and not rates.exists():
             raise RateCardError(f"rate card file {rates} not found")
+        open_database()
         web_app = build_app(
             rates_path=rates, trigger=PrefectOrderSyncTrigger(), debounce_seconds=debounce
         )

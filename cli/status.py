@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import typer
 
+from cli.db import open_database
 from npf_ecwid.config import ConfigError, get_client, load_clients
-from npf_ecwid.db import get_engine
 from npf_ecwid.settings import get_settings
 from npf_ecwid.status import fleet_status, render_text
 
@@ -53,6 +53,6 @@ def status(code: str | None = typer.Argument(None, help="One client; all when om
         raise typer.Exit(1) from None
     now = datetime.now(UTC)
     runs = next_scheduled_runs(c.code for c in clients)
-    rows = fleet_status(get_engine(settings.effective_database_url), clients, now, runs)
+    rows = fleet_status(open_database(), clients, now, runs)
     for line in render_text(rows):
         typer.echo(line)

@@ -18,7 +18,10 @@ def sync(
     ),
 ) -> None:
     """Run the `sync-stock` flow once for CLIENT; prints the outcome and the report CSV."""
+    from cli.db import open_database
     from flows.stock import sync_stock
+
+    open_database()
 
     try:
         outcome = sync_stock(client, dry_run=dry_run, force=force)

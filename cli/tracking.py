@@ -28,7 +28,10 @@ def push(
         typer.echo(f"tracking push {client} failed: {error}", err=True)
         raise typer.Exit(1) from None
 
+    from cli.db import open_database
     from flows.tracking import push_tracking
+
+    open_database()
 
     try:
         report = push_tracking(client, dry_run=dry_run, retry_failed=retry_failed)

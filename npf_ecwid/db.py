@@ -1,4 +1,7 @@
-"""Database engine and schema creation for the warehouse interface and state tables.
+"""Database engine for the warehouse interface and state tables, and the schema check.
+
+The schema itself is made by the Alembic migrations in `npf_ecwid.migrations`
+(`npf-ecwid db upgrade`); an engine only checks, once, that the database is at head.
 
 SQLite is the embedded default (a file under `NPF_DATA_DIR`); PostgreSQL works through
 `DATABASE_URL` (`postgresql+psycopg://...`; `postgresql://` and `postgres://` are accepted and
@@ -17,7 +20,10 @@ from __future__ import annotations
 
 import importlib
 import logging
+import weakref
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from threading import Lock
@@ -30,17 +36,15 @@ from sqlalchemy import (
     Table,
     create_engine,
     event,
-    inspect,
-    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import SQLModel
 
 from npf_ecwid.settings import get_settings
 
-# Modules that declare SQLModel tables; `init_db` imports them all before `create_all`.
+# Modules that declare SQLModel tables; `import_table_modules` loads them all (for the
+# migrations and the schema test).
 # Other areas append their own state-table modules here (one line each).
 TABLE_MODULES: list[str] = [
     "npf_ecwid.warehouse.tables",
@@ -123,6 +127,7 @@ def get_engine(url: str | None = None) -> Engine:
     """The engine for `url` (default: settings' effective database URL), one per URL per process.
 
     Creates the SQLite file's directory. Safe to call from many places: engines are cached.
+    Its first connection raises `SchemaNotCurrent` unless the database is at head.
     """
     resolved = normalise_url(url or get_settings().effective_database_url)
     with _engines_lock:
@@ -132,6 +137,7 @@ def get_engine(url: str | None = None) -> Engine:
                 engine = _sqlite_engine(resolved)
             else:
                 engine = create_engine(resolved, pool_pre_ping=True)
+            _watch_schema(engine)
             _engines[resolved] = engine
         return engine
 
@@ -161,40 +167,78 @@ def dispose_engine(url: str) -> None:
 
 
 def import_table_modules() -> None:
+    """Import every module in `TABLE_MODULES`, so `SQLModel.metadata` holds all the tables
+    (what the migrations' autogenerate and the schema test compare against)."""
     for module in TABLE_MODULES:
         importlib.import_module(module)
 
 
-def init_db(engine: Engine) -> None:
-    """Create every table declared in `TABLE_MODULES` that does not exist yet, then run each
-    module's `upgrade(connection) -> list[str]` (if it has one), which brings tables made by an
-    older version up to date (new columns, keys). All idempotent, in one transaction.
-
-    Safe when several processes start at once: SQLite serialises through BEGIN IMMEDIATE,
-    PostgreSQL through a transaction-scoped advisory lock.
-    """
-    import_table_modules()
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(8675309)"))
-        SQLModel.metadata.create_all(connection)
-        for name in TABLE_MODULES:
-            step = getattr(importlib.import_module(name), "upgrade", None)
-            for change in step(connection) if step is not None else ():
-                log.warning("database upgraded: %s", change)
+# --- schema check -------------------------------------------------------------------------
+# Tables are created and changed only by the Alembic migrations (`npf_ecwid.migrations`,
+# `npf-ecwid db upgrade`): a schema change from here on is a new revision in
+# npf_ecwid/migrations/versions/, never a `create_all` or an ALTER in an adapter.
+# Every engine checks once per process, on its first connection, that the database is at the
+# head revision, so a worker on a database that was not upgraded stops at its first database
+# step with what to run instead of "no such table".
 
 
-def add_missing_columns(connection: Connection, columns: list[tuple[str, str, str]]) -> list[str]:
-    """Add `(table, column, SQL type)` columns that tables created by an older version lack
-    (nullable columns only, so rows already there stay valid): `create_all` never alters a
-    table and there are no migrations yet. Idempotent; a table module's `upgrade` calls it under
-    `init_db`'s lock. SQLite has no `ADD COLUMN IF NOT EXISTS`, so the columns are looked up."""
-    inspector = inspect(connection)
-    tables = set(inspector.get_table_names())
-    done = []
-    for table, column, sql_type in columns:
-        if table not in tables or column in {c["name"] for c in inspector.get_columns(table)}:
-            continue
-        connection.execute(text(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {sql_type}'))
-        done.append(f"{table}: added column {column}")
-    return done
+class SchemaNotCurrent(RuntimeError):
+    """The database is not at the revision this code expects (never migrated, or older)."""
+
+
+_current: weakref.WeakSet[Engine] = weakref.WeakSet()
+_unchecked: ContextVar[bool] = ContextVar("npf_schema_unchecked", default=False)
+
+
+@contextmanager
+def schema_unchecked() -> Iterator[None]:
+    """Connections opened in this block skip the schema check (the migrations themselves)."""
+    token = _unchecked.set(True)
+    try:
+        yield
+    finally:
+        _unchecked.reset(token)
+
+
+def mark_schema_current(engine: Engine) -> None:
+    """Record that `engine`'s database is at head (after an upgrade or a passing check)."""
+    _current.add(engine)
+
+
+def _stamped_revisions(dbapi_connection: Any) -> list[str] | None:
+    """The rows of `alembic_version` read on the raw connection (outside SQLAlchemy's
+    transaction handling, so the check never opens a transaction); None if it is missing."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SELECT version_num FROM alembic_version")
+        return [row[0] for row in cursor.fetchall()]
+    except Exception:  # the DB-API's "no such table", whatever the driver calls it
+        return None
+    finally:
+        cursor.close()
+        if not getattr(dbapi_connection, "autocommit", True):
+            dbapi_connection.rollback()  # psycopg: end the implicit transaction the SELECT began
+
+
+def _watch_schema(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _check_schema(dbapi_connection: Any, _record: Any) -> None:
+        if engine in _current or _unchecked.get():
+            return
+        from npf_ecwid.migrations import UPGRADE_COMMAND, head_revision
+
+        head = head_revision()
+        stamped = _stamped_revisions(dbapi_connection)
+        if stamped == [head]:
+            mark_schema_current(engine)
+            return
+        where = engine.url.render_as_string(hide_password=True)
+        found = (
+            "has no schema revision (new, or made before migrations)"
+            if not stamped
+            else f"is at revision {', '.join(stamped)}"
+        )
+        raise SchemaNotCurrent(
+            f"database {where} {found}, this code needs revision {head}: "
+            f"run `{UPGRADE_COMMAND}` (serve and the demo run it at start)"
+        )

@@ -29,7 +29,6 @@ from sqlalchemy import Connection, Engine, func, select
 from npf_ecwid.breaker.store import REFUSED as BREAKER_REFUSED
 from npf_ecwid.breaker.store import TokenBreakerRow
 from npf_ecwid.config import ClientConfig, StockMode
-from npf_ecwid.db import init_db
 from npf_ecwid.onboarding.check import Verdict
 from npf_ecwid.onboarding.check_log import last_check
 from npf_ecwid.orders.state import QUARANTINE, WATERMARK
@@ -151,7 +150,6 @@ def fleet_status(
     next_runs: Mapping[str, datetime] | None = None,
 ) -> list[ClientStatus]:
     """`client_status` for each client, in the order given."""
-    init_db(engine)
     runs = next_runs or {}
     return [client_status(engine, c, now, runs.get(c.code)) for c in clients]
 

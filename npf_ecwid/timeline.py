@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select, union
 
 from npf_ecwid.config import StockMode
-from npf_ecwid.db import init_db
 from npf_ecwid.orders.events import EVENT, EventKind
 from npf_ecwid.orders.state import QUARANTINE
 from npf_ecwid.tracking.ledger import TrackingPush
@@ -163,7 +162,6 @@ def order_timeline(
     stock_modes: Mapping[str, StockMode] | None = None,
 ) -> OrderTimeline:
     """The order's timeline; `OrderLookupError` if unknown or ambiguous without `client`."""
-    init_db(engine)
     with engine.connect() as connection:
         code = _pick_client(connection, order_id, client)
         order = connection.execute(select(ORDER).where(_where(ORDER, code, order_id))).first()

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from prefect import get_run_logger
 from prefect.runtime import flow_run
 
-from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.db import get_engine
 from npf_ecwid.locks import Fence, client_lock, default_owner
 
 
@@ -31,7 +31,6 @@ def writer_lock(client: str, *, dry_run: bool = False) -> Iterator[Fence | None]
         yield None
         return
     engine = get_engine()
-    init_db(engine)
     with client_lock(engine, client, run_owner()) as fence:
         get_run_logger().info(
             "client %s: writer lock taken (owner %s, fence %d)", client, fence.owner, fence.fence

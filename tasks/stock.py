@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from npf_ecwid.breaker.guard import open_breaker
 from npf_ecwid.config import ClientConfig, get_client
 from npf_ecwid.connect import open_ecwid
-from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.db import get_engine
 from npf_ecwid.locks import Fence, no_check
 from npf_ecwid.settings import get_settings
 from npf_ecwid.stock.reconcile import StockRunResult, open_stock_source, reconcile
@@ -37,7 +37,6 @@ async def _reconcile(
 ) -> StockRunResult:
     settings = get_settings()
     engine = get_engine()
-    init_db(engine)
     source = open_stock_source(config.code, settings.data_dir, engine)
     async with open_ecwid(
         config, settings, load_secret=load_secret, breaker=open_breaker(settings)

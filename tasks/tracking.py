@@ -18,7 +18,7 @@ from prefect.runtime import flow_run
 from npf_ecwid.breaker.guard import open_breaker
 from npf_ecwid.config import ClientConfig, get_client, load_clients
 from npf_ecwid.connect import open_ecwid
-from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.db import get_engine
 from npf_ecwid.locks import Fence, no_check
 from npf_ecwid.settings import get_settings
 from npf_ecwid.tracking.ledger import recorder
@@ -43,7 +43,6 @@ def plan_tracking(client: str, retry_failed: bool = False) -> tuple[ClientConfig
     settings = get_settings()
     config = get_client(settings.clients_file, client)
     engine = get_engine()
-    init_db(engine)
     clients = set(load_clients(settings.clients_file))
     source = FileShipmentSource(engine, inbox_dir(settings.data_dir), clients)
     plan = prepare_plan(engine, config, source, retry_failed=retry_failed)

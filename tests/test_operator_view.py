@@ -32,7 +32,8 @@ from flows.orders import sync_orders
 from flows.stock import sync_stock
 from flows.tracking import push_tracking
 from npf_ecwid.config import get_client as client_config
-from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.db import get_engine
+from npf_ecwid.migrations import upgrade
 from npf_ecwid.sandbox import (
     Faults,
     Sandbox,
@@ -132,7 +133,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
             mp.setenv(key, value)
         mp.delenv("NPF_ORDER_OUTBOX", raising=False)
         engine = get_engine(database_url)
-        init_db(engine)
+        upgrade(engine)
 
         first = sync_orders("ACME", return_state=True)
         assert first.is_completed(), first.message

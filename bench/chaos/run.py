@@ -38,7 +38,8 @@ from bench.chaos.runner import FlowRunner, RunRecord
 from bench.chaos.warehouse import WarehouseSim
 from bench.chaos.weather import Climate, Weather
 from bench.chaos.world import World, build_world
-from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.db import get_engine
+from npf_ecwid.migrations import upgrade
 from npf_ecwid.sandbox import create_app, serve_in_thread
 
 REPO = Path(__file__).resolve().parents[2]  # children import npf_ecwid/flows from here
@@ -79,7 +80,7 @@ class Chaos:
             database_url=options.database_url,
         )
         self.engine = get_engine(self.world.database_url)
-        init_db(self.engine)
+        upgrade(self.engine)
         stocked = {
             s.code: sorted(k for k, v in self.world.store(s.code).stock_by_sku().items() if v)
             for s in self.world.specs

@@ -11,7 +11,6 @@ and reports `False`, which is what keeps it to one alert per refusal.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -85,26 +84,13 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-@functools.cache
-def _ensured(engine: Engine) -> bool:
-    TokenBreakerRow.__table__.create(engine, checkfirst=True)  # type: ignore[attr-defined]
-    return True
-
-
-def ensure_table(engine: Engine) -> None:
-    """Create the table if missing (once per engine per process; `init_db` creates it too)."""
-    _ensured(engine)
-
-
 def read_breaker(engine: Engine, client: str) -> BreakerState | None:
-    ensure_table(engine)
     with Session(engine) as session:
         row = session.get(TokenBreakerRow, client)
         return _state(row) if row is not None else None
 
 
 def read_breakers(engine: Engine) -> dict[str, BreakerState]:
-    ensure_table(engine)
     with Session(engine) as session:
         rows = session.execute(select(TokenBreakerRow)).scalars()
         return {row.client: _state(row) for row in rows}
@@ -119,7 +105,6 @@ def trip(
 ) -> bool:
     """Mark `client`'s token refused. True when this is news (it was not already refused for
     this token): the caller alerts then, and only then. `token=None` refuses every token."""
-    ensure_table(engine)
     now = now or now_utc()
     with Session(engine) as session, session.begin():
         row = session.get(TokenBreakerRow, client)
@@ -145,7 +130,6 @@ def close(
 ) -> BreakerState | None:
     """Close a refused breaker; returns the state it had (None when it was not refused).
     `checked`: a `clients check` passed, remembered (for `clients list`) even if not refused."""
-    ensure_table(engine)
     now = now or now_utc()
     with Session(engine) as session, session.begin():
         row = session.get(TokenBreakerRow, client)

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Column, Connection, Engine, Text, select
 from sqlmodel import Field, SQLModel
 
-from npf_ecwid.db import UTCDateTime, dialect_insert, init_db
+from npf_ecwid.db import UTCDateTime, dialect_insert
 from npf_ecwid.onboarding.check import CheckResult
 
 
@@ -37,7 +37,6 @@ def record_checks(engine: Engine, results: Iterable[CheckResult], at: datetime) 
     ]
     if not rows:
         return
-    init_db(engine)
     with engine.begin() as connection:
         statement = dialect_insert(connection, CHECK)
         connection.execute(

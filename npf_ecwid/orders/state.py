@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, select, text, update
 
-from npf_ecwid.db import dialect_insert, in_chunks, init_db
+from npf_ecwid.db import dialect_insert, in_chunks
 from npf_ecwid.orders.deletions import (
     Deletion,
     advance_deleted_watermark,
@@ -133,7 +133,6 @@ class QuarantineEntry:
 
 def list_quarantine(engine: Engine, client: str) -> list[QuarantineEntry]:
     """Unresolved quarantined orders of `client`, oldest first."""
-    init_db(engine)
     with engine.connect() as connection:
         rows = connection.execute(
             select(
@@ -174,7 +173,6 @@ class DatabaseIntake:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        init_db(engine)
 
     def handed_off(self, client: str, ecwid_order_ids: Sequence[str]) -> set[str]:
         with self.engine.connect() as connection:

@@ -19,7 +19,7 @@ from fastapi import FastAPI
 
 from npf_ecwid.alerts import text_sink
 from npf_ecwid.breaker.guard import open_breaker
-from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.db import get_engine
 from npf_ecwid.settings import Settings, get_settings
 from npf_ecwid.shipping.app import create_app
 from npf_ecwid.shipping.ratecard import DEMO_RATES, rates_path_for
@@ -62,7 +62,6 @@ def build_app(
     cards = file_cards(resolve_rates_path(settings, rates_path))
     if rate_keys is None:
         engine = get_engine(settings.effective_database_url)
-        init_db(engine)
         rate_keys = db_keys(engine)
     receiver = None
     loud = Loud(text_sink(settings.alert_webhook_url, "webhooks"))

@@ -12,7 +12,8 @@ Interface tables (contract in DESIGN.md; change only on purpose):
 - `npf_order_line`: (`client`, `ecwid_order_id`, `line_no`), one row per order item; replaced
   as a whole when the order's lines change.
 - `npf_shipment`: written by the WMS, read by the tracking push; one row per parcel, unique on
-  (`client`, `ecwid_order_id`, `tracking_number`) (`upgrade` adds the key to older databases).
+  (`client`, `ecwid_order_id`, `tracking_number`) (the baseline migration adds the key to
+  older databases).
 - `npf_stock`: written by the WMS, read by the stock reconciliation.
 
 State tables (the integration's own): `orders_watermark` (per-client incremental pull
@@ -26,10 +27,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, Index, Text, inspect, text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-from npf_ecwid.db import UTCDateTime, add_missing_columns
+from npf_ecwid.db import UTCDateTime
 
 
 def _ts(*, nullable: bool = True, index: bool = False) -> Any:
@@ -168,32 +169,3 @@ class OrdersFileLedger(SQLModel, table=True):
     revision: int = 1
     file_name: str
     written_at: datetime | None = _ts(nullable=False)
-
-
-def upgrade(connection: Connection) -> list[str]:
-    """Bring a database made before a change to these tables up to date (idempotent; run by
-    `init_db` in its schema transaction). Returns what it did, for the log.
-
-    - `npf_order.cancel_reason` (issue #15: "deleted in Ecwid"), nullable.
-    - `npf_shipment` parcel key (issue #18): duplicate parcels (same client, order and tracking
-      number; left by concurrent inserts before the key existed) are removed first, keeping
-      the earliest row (lowest `id`). Nothing is lost: the push uses the set of numbers.
-    """
-    done = add_missing_columns(connection, [("npf_order", "cancel_reason", "VARCHAR(200)")])
-    if PARCEL_KEY in {index["name"] for index in inspect(connection).get_indexes("npf_shipment")}:
-        return done
-    columns = ", ".join(PARCEL_COLUMNS)
-    removed = connection.execute(
-        text(
-            f"DELETE FROM npf_shipment WHERE id NOT IN "  # noqa: S608 (constants only)
-            f"(SELECT MIN(id) FROM npf_shipment GROUP BY {columns})"
-        )
-    ).rowcount
-    connection.execute(
-        text(f"CREATE UNIQUE INDEX IF NOT EXISTS {PARCEL_KEY} ON npf_shipment ({columns})")
-    )
-    done.append(
-        f"npf_shipment: added unique key ({columns}); removed {removed} duplicate parcel row(s), "
-        "kept the earliest of each"
-    )
-    return done

@@ -15,10 +15,12 @@ from npf_ecwid.breaker.guard import TokenBreaker, TokenRefused
 from npf_ecwid.breaker.store import describe
 from npf_ecwid.config import parse_client
 from npf_ecwid.connect import open_ecwid
-from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.db import get_engine
 from npf_ecwid.ecwid.errors import EcwidAuthError
+from npf_ecwid.migrations import upgrade
 from npf_ecwid.sandbox import Sandbox, create_app, generate_store
 from npf_ecwid.settings import get_settings
+from tests.dbs import upgraded
 
 TOKEN = SecretStr("secret_" + "a" * 32)
 OTHER = SecretStr("secret_" + "b" * 32)
@@ -26,7 +28,7 @@ OTHER = SecretStr("secret_" + "b" * 32)
 
 @pytest.fixture
 def breaker(tmp_path: Path) -> TokenBreaker:
-    return TokenBreaker(get_engine(f"sqlite:///{tmp_path / 'npf.db'}"))
+    return TokenBreaker(get_engine(upgraded(f"sqlite:///{tmp_path / 'npf.db'}")))
 
 
 def test_fingerprint_tells_tokens_apart_and_holds_no_token() -> None:
@@ -69,9 +71,9 @@ def test_tripped_without_a_token_refuses_any_token_until_checked(breaker: TokenB
     assert describe(None) == "not checked"
 
 
-def test_init_db_creates_the_table(tmp_path: Path) -> None:
+def test_upgrade_creates_the_table(tmp_path: Path) -> None:
     engine = get_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
-    init_db(engine)
+    upgrade(engine)
     assert "npf_token_breaker" in inspect(engine).get_table_names()
 
 

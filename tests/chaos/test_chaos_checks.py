@@ -10,13 +10,14 @@ from bench.chaos.leaks import files_with, rows_with
 from bench.chaos.mutator import Mutator
 from bench.chaos.warehouse import WarehouseSim
 from bench.chaos.world import build_world
-from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.db import get_engine
+from npf_ecwid.migrations import upgrade
 
 
 def _world(tmp_path: Path):
     world = build_world(tmp_path, orders_per_store=80, products=6, seed=3)
     engine = get_engine(world.database_url)
-    init_db(engine)
+    upgrade(engine)
     return world, engine
 
 

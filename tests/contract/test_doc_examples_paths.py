@@ -15,10 +15,10 @@ from pydantic import SecretStr
 
 from npf_ecwid.config import get_client, parse_client
 from npf_ecwid.connect import open_ecwid
-from npf_ecwid.db import init_db
 from npf_ecwid.ecwid.batch import BatchStatus
 from npf_ecwid.ecwid.client import EcwidClient
 from npf_ecwid.ecwid.models import Order, Page, Profile
+from npf_ecwid.migrations import upgrade
 from npf_ecwid.onboarding.oauth import exchange_code
 from npf_ecwid.orders.filters import plan_query
 from npf_ecwid.orders.pull import fetch_orders, next_watermark, prepare
@@ -56,7 +56,7 @@ async def pull_and_hand_off(env: PullEnv) -> tuple[Any, Any]:
     async with open_ecwid(client) as ecwid:
         fetched = await fetch_orders(client, ecwid, plan_query(client, None))
     prepared = prepare(client, fetched.orders, set(), fetched.currency, fetched.unreadable)
-    init_db(env.engine)
+    upgrade(env.engine)
     run_at = datetime.now(UTC)
     SqlOrderIntake(env.engine).commit(
         IntakeBatch(

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.db import get_engine
+from npf_ecwid.migrations import upgrade
 from npf_ecwid.warehouse.tables import NpfOrder
 
 
@@ -28,7 +29,7 @@ def operator_env(
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     engine = get_engine()
-    init_db(engine)
+    upgrade(engine)
     return engine, {**os.environ, **env}
 
 

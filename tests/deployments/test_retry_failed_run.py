@@ -25,7 +25,8 @@ from deployments.plan import SYNC_ORDERS, plan_deployments
 from deployments.runner import InProcessRunner
 from flows.orders import sync_orders
 from npf_ecwid.config import load_clients
-from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.db import get_engine
+from npf_ecwid.migrations import upgrade
 from npf_ecwid.sandbox import Sandbox, create_app, generate_store, serve_in_thread
 from npf_ecwid.warehouse.tables import NpfOrder
 
@@ -67,7 +68,7 @@ async def test_failed_run_retried_completes_with_the_right_data(
         monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'npf.db'}")
         monkeypatch.setenv("RETRY_TOKEN", TOKEN)
         engine = get_engine()
-        init_db(engine)
+        upgrade(engine)
         plans = plan_deployments(load_clients(clients_file).values(), [SYNC_ORDERS])
         (deployment_id,) = await asyncio.to_thread(register, plans[:1])
         runner = InProcessRunner({UUID(deployment_id): sync_orders})

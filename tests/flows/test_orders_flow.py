@@ -24,6 +24,7 @@ from npf_ecwid.orders.pull import OrderPullError
 from npf_ecwid.orders.state import read_watermark
 from npf_ecwid.sandbox import SandboxStore, generate_store
 from runtime.lanes import lane_name
+from tests.dbs import upgraded
 from tests.orders.served import STORE_ID, TOKEN, PullEnv, expected_ids
 from tests.orders.test_pull_sandbox import finished
 
@@ -335,7 +336,7 @@ def test_killed_mid_run_then_rerun_has_every_order_exactly_once(orders_env):
 @pytest.mark.postgres
 def test_postgres(orders_env, postgres_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", postgres_url)
-    orders_env.database_url = postgres_url
+    orders_env.database_url = upgraded(postgres_url)
     sync_orders(client="ACME")
     sync_orders(client="ACME")
     assert orders_env.order_ids() == expected_ids(orders_env.store, finished)

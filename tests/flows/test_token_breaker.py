@@ -23,6 +23,7 @@ from flows.stock import sync_stock
 from flows.tracking import push_tracking
 from npf_ecwid.db import get_engine
 from npf_ecwid.sandbox import Faults, Sandbox, create_app, generate_store, serve_in_thread
+from tests.dbs import upgraded
 from tests.deployments.webhook_receiver import webhook_receiver
 
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_server")]
@@ -51,7 +52,7 @@ def two(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Two]:
     )
     sandbox.add_token(ACME_TOKEN, 1003)
     sandbox.add_token(BOLT_TOKEN, 2004)
-    database_url = f"sqlite:///{tmp_path}/data/npf.db"
+    database_url = upgraded(f"sqlite:///{tmp_path}/data/npf.db")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NPF_CLIENTS", str(tmp_path / "clients.toml"))
     monkeypatch.setenv("NPF_DATA_DIR", str(tmp_path / "data"))

@@ -22,6 +22,7 @@ from npf_ecwid.sandbox import (
     generate_store,
     serve_in_thread,
 )
+from tests.dbs import upgraded
 
 STORE_ID = 1003
 TOKEN = "sandbox-token"
@@ -106,7 +107,7 @@ def orders_env(
     want PostgreSQL set `orders_env.database_url` and DATABASE_URL themselves)."""
     sandbox = Sandbox([orders_store], Faults())
     sandbox.add_token(TOKEN, STORE_ID)
-    database_url = f"sqlite:///{tmp_path}/data/npf.db"
+    database_url = upgraded(f"sqlite:///{tmp_path}/data/npf.db")
     monkeypatch.setenv("NPF_CLIENTS", str(tmp_path / "clients.toml"))
     monkeypatch.setenv("NPF_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DATABASE_URL", database_url)

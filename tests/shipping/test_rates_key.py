@@ -26,6 +26,7 @@ from npf_ecwid.shipping.ratecard import DEMO_RATES, load_rate_cards
 from npf_ecwid.shipping.rates_keys import STORAGE_KEY, db_keys
 from npf_ecwid.shipping.server import sample_request
 from npf_ecwid.shipping.service import static_cards
+from tests.dbs import upgraded
 from tests.deployments import test_onboarding as onboarding
 
 # The onboarding tests' fixtures: a module-wide sandbox (stores 1003, 2002; token GOOD for
@@ -73,7 +74,7 @@ def ask(body: bytes, tmp: Path) -> httpx.Response:
 async def _ask(body: bytes, tmp: Path) -> httpx.Response:
     cards = {1003: CARDS[1003], 2002: CARDS[1003]}
     rates = create_rates_app(
-        static_cards(cards), rate_keys=db_keys(get_engine(f"sqlite:///{tmp / 'npf.db'}"))
+        static_cards(cards), rate_keys=db_keys(get_engine(upgraded(f"sqlite:///{tmp / 'npf.db'}")))
     )
     transport = httpx.ASGITransport(app=rates)
     async with httpx.AsyncClient(transport=transport, base_url="http://shipping") as http:

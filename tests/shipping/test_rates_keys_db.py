@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.db import get_engine
 from npf_ecwid.shipping.rates_keys import STORAGE_KEY, db_keys, key_matches, save_key_hash
+from tests.dbs import upgraded
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'keys.db'}"
-    return request.getfixturevalue("postgres_url")
+        return upgraded(f"sqlite:///{tmp_path / 'keys.db'}")
+    return upgraded(request.getfixturevalue("postgres_url"))
 
 
 def test_reissued_key_replaces_the_old_one(database_url: str) -> None:
     engine = get_engine(database_url)
-    init_db(engine)
     keys = db_keys(engine)
     save_key_hash(engine, 1003, "ACME", "first-key")
     assert key_matches(1003, {STORAGE_KEY: "first-key"}, keys)

@@ -13,7 +13,8 @@ from sqlalchemy import Engine, delete
 from sqlmodel import Session
 
 from npf_ecwid.config import ClientConfig, get_client
-from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.db import get_engine
+from npf_ecwid.migrations import upgrade
 from npf_ecwid.sandbox import Faults, Sandbox, SandboxStore, create_app, generate_store
 from npf_ecwid.sandbox.server import serve_in_thread
 from npf_ecwid.settings import Settings, get_settings
@@ -103,7 +104,7 @@ def make_env(
     }.items():
         monkeypatch.setenv(name, value)
     engine = get_engine(db_url)
-    init_db(engine)
+    upgrade(engine)
     settings = get_settings()
     config = get_client(clients, CODE)
     return StockEnv(store, sandbox, engine, settings, config, data_dir)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.db import get_engine
+from npf_ecwid.migrations import upgrade
 from npf_ecwid.stock.handoffs import read_handoffs
 from npf_ecwid.stock.history import (
     PushState,
@@ -31,7 +32,7 @@ T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 @pytest.fixture
 def engine(tmp_path: Path):
     engine = get_engine(f"sqlite:///{tmp_path / 'npf.db'}")
-    init_db(engine)
+    upgrade(engine)
     return engine
 
 

@@ -17,7 +17,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from npf_ecwid.config import ClientConfig, get_client
-from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.db import get_engine
+from npf_ecwid.migrations import upgrade
 from npf_ecwid.sandbox.app import Faults, Sandbox, create_app
 from npf_ecwid.sandbox.server import serve_in_thread
 from npf_ecwid.sandbox.store import SandboxStore, generate_store
@@ -126,7 +127,7 @@ def tracking_env(tmp_path, monkeypatch) -> Iterator[TrackingEnv]:
     sandbox.add_token(token, STORE_ID)
     database_url = f"sqlite:///{tmp_path}/npf.db"
     engine = get_engine(database_url)
-    init_db(engine)
+    upgrade(engine)
     with serve_in_thread(create_app(sandbox)) as api_url:
         env = TrackingEnv(
             sandbox,

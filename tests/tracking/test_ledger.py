@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import inspect
 
-from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.db import get_engine
+from npf_ecwid.migrations import upgrade
 from npf_ecwid.tracking.ledger import MAX_ATTEMPTS, load_ledger, record_attempt
 from npf_ecwid.tracking.plan import PlannedPush, PushStatus
 
@@ -14,7 +15,7 @@ PUSH = PlannedPush("ACME", "ACME-1", ("A1", "B2"), "https://t/A1", "AusPost")
 
 def _exercise(url: str) -> None:
     engine = get_engine(url)
-    init_db(engine)
+    upgrade(engine)
     assert "npf_tracking_push" in inspect(engine).get_table_names()
     assert load_ledger(engine, "ACME") == []
 
@@ -46,7 +47,7 @@ def test_ledger_round_trip_postgres(postgres_url: str) -> None:
 
 def test_repeated_transient_errors_turn_into_a_failure(tmp_path) -> None:
     engine = get_engine(f"sqlite:///{tmp_path}/npf.db")
-    init_db(engine)
+    upgrade(engine)
     statuses = [
         record_attempt(engine, PUSH, PushStatus.ERROR, "HTTP 503") for _ in range(MAX_ATTEMPTS)
     ]

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.db import get_engine
+from npf_ecwid.migrations import upgrade
 from npf_ecwid.warehouse.files_shipments import FileShipmentSource, inbox_dir
 from npf_ecwid.warehouse.sql_shipments import SqlShipmentSource, known_order_ids
 from npf_ecwid.warehouse.tables import NpfShipment
@@ -21,7 +22,7 @@ HEADER = "client,ecwid_order_id,tracking_number,carrier,tracking_url,shipped_at\
 @pytest.fixture
 def engine(tmp_path):
     engine = get_engine(f"sqlite:///{tmp_path}/npf.db")
-    init_db(engine)
+    upgrade(engine)
     return engine
 
 

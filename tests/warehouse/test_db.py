@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import inspect, select
 from sqlmodel import Session
 
-from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.db import get_engine
+from npf_ecwid.migrations import upgrade
 from npf_ecwid.warehouse.tables import NpfStock
 
 INTERFACE_TABLES = {"npf_order", "npf_order_line", "npf_shipment", "npf_stock"}
@@ -22,8 +23,8 @@ def test_default_is_sqlite_under_data_dir_in_wal_mode(tmp_path, monkeypatch):
     monkeypatch.setenv("NPF_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     engine = get_engine()
-    init_db(engine)
-    init_db(engine)  # idempotent
+    upgrade(engine)
+    upgrade(engine)  # idempotent
     assert (tmp_path / "data" / "npf.db").exists()
     names = set(inspect(engine).get_table_names())
     assert INTERFACE_TABLES | {"orders_watermark", "orders_quarantine"} <= names
@@ -34,7 +35,7 @@ def test_default_is_sqlite_under_data_dir_in_wal_mode(tmp_path, monkeypatch):
 
 def _roundtrip(url: str) -> None:
     engine = get_engine(url)
-    init_db(engine)
+    upgrade(engine)
     at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     with Session(engine) as session:
         session.add(NpfStock(client="ACME", sku="A-1", on_hand=5, available=3, updated_at=at))
@@ -50,7 +51,7 @@ def test_timestamps_come_back_aware_utc_sqlite(tmp_path):
 
 def test_naive_timestamps_are_refused(tmp_path):
     engine = get_engine(f"sqlite:///{tmp_path}/x.db")
-    init_db(engine)
+    upgrade(engine)
     with Session(engine) as session, pytest.raises(Exception, match="naive datetime"):
         session.add(NpfStock(client="A", sku="B", on_hand=1, updated_at=datetime(2026, 1, 1)))
         session.commit()
@@ -59,8 +60,9 @@ def test_naive_timestamps_are_refused(tmp_path):
 WRITER = """
 import sys
 from sqlalchemy import text
-from npf_ecwid.db import get_engine, init_db
-engine = get_engine(sys.argv[1]); init_db(engine)
+from npf_ecwid.db import get_engine
+from npf_ecwid.migrations import upgrade
+engine = get_engine(sys.argv[1]); upgrade(engine)
 for i in range(40):
     with engine.begin() as conn:
         n = conn.execute(text("SELECT count(*) FROM npf_stock")).scalar()
@@ -89,5 +91,5 @@ def test_concurrent_processes_do_not_fail_on_sqlite_locks(tmp_path):
 @pytest.mark.postgres
 def test_postgres_schema_and_timestamps(postgres_url):
     _roundtrip(postgres_url)
-    init_db(get_engine(postgres_url))
+    upgrade(get_engine(postgres_url))
     assert set(inspect(get_engine(postgres_url)).get_table_names()) >= INTERFACE_TABLES

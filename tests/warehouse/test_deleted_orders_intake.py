@@ -10,15 +10,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import inspect, select, text
 
-from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.db import get_engine
 from npf_ecwid.ecwid.models import DeletedOrder
+from npf_ecwid.migrations import upgrade
 from npf_ecwid.normalise import normalise_orders
 from npf_ecwid.orders.deletions import DELETED_REASON, deleted_order_ids
 from npf_ecwid.warehouse.base import IntakeBatch
 from npf_ecwid.warehouse.files_orders import FileOrderIntake
 from npf_ecwid.warehouse.sql_orders import SqlOrderIntake
 from npf_ecwid.warehouse.tables import NpfOrder
+from tests.dbs import upgraded
 from tests.orders.ecwid_orders import order
+from tests.warehouse.legacy import legacy_database
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 GONE_AT = T0 + timedelta(minutes=30)
@@ -27,8 +30,8 @@ GONE_AT = T0 + timedelta(minutes=30)
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request, tmp_path):
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/wh.db"
-    return request.getfixturevalue("postgres_url")
+        return upgraded(f"sqlite:///{tmp_path}/wh.db")
+    return upgraded(request.getfixturevalue("postgres_url"))
 
 
 def batch(orders=(), at=T0, deleted=(), watermark=None, deleted_watermark=None):
@@ -93,7 +96,7 @@ def test_deletion_matched_by_internal_id_and_final_over_a_late_copy(db_url):
 
 
 def test_file_outbox_gets_one_cancellation_record(tmp_path):
-    engine = get_engine(f"sqlite:///{tmp_path}/state.db")
+    engine = get_engine(upgraded(f"sqlite:///{tmp_path}/state.db"))
     intake = FileOrderIntake(engine, tmp_path / "outbox")
     intake.commit(batch([order("A"), order("B")]))
     later = T0 + timedelta(hours=1)
@@ -117,14 +120,17 @@ def test_file_outbox_gets_one_cancellation_record(tmp_path):
     assert sorted(ledger) == [(1,), (2,)]
 
 
-def test_init_db_adds_cancel_reason_to_an_older_database(db_url):
-    engine = get_engine(db_url)
-    SqlOrderIntake(engine).commit(batch([order("A")]))
-    with engine.begin() as conn:  # what a database made before this column looks like
+def test_upgrade_adds_cancel_reason_to_an_older_database(empty_url):
+    legacy = legacy_database(empty_url)  # as init_db made it, no migrations
+    SqlOrderIntake(legacy).commit(batch([order("A")]))
+    with legacy.begin() as conn:  # what a database made before this column looks like
         conn.execute(text("ALTER TABLE npf_order DROP COLUMN cancel_reason"))
-    assert "cancel_reason" not in {c["name"] for c in inspect(engine).get_columns("npf_order")}
-    init_db(engine)
-    init_db(engine)  # idempotent
+    assert "cancel_reason" not in {c["name"] for c in inspect(legacy).get_columns("npf_order")}
+    legacy.dispose()
+    db_url = empty_url
+    engine = get_engine(db_url)
+    upgrade(engine)
+    upgrade(engine)  # idempotent
     assert rows(db_url, STATE) == [("A", None, 1, False)]  # the old row kept, reason NULL
     intake = SqlOrderIntake(engine)
     intake.commit(batch(at=T0 + timedelta(hours=1), deleted=[gone("A", 1001)]))
@@ -135,7 +141,7 @@ def test_a_quarantined_order_deleted_in_ecwid_leaves_the_quarantine(tmp_path):
     from npf_ecwid.orders.state import list_quarantine
     from npf_ecwid.warehouse.base import Quarantined
 
-    engine = get_engine(f"sqlite:///{tmp_path}/wh.db")
+    engine = get_engine(upgraded(f"sqlite:///{tmp_path}/wh.db"))
     intake = SqlOrderIntake(engine)
     held = Quarantined("Q", "no SKU", "{}", T0)
     intake.commit(IntakeBatch("ACME", normalise_orders([], "AUD"), [held], None, T0))

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.db import get_engine
+from npf_ecwid.migrations import upgrade
 from npf_ecwid.warehouse.files_shipments import FileShipmentSource, inbox_dir
 from npf_ecwid.warehouse.files_stock import FileStockSource, stock_inbox
 from npf_ecwid.warehouse.sql_shipments import SqlShipmentSource
@@ -119,7 +120,7 @@ def test_a_fifo_in_the_inbox_does_not_hang_the_reader(tmp_path, stock) -> None:
 @pytest.fixture
 def engine(tmp_path):
     engine = get_engine(f"sqlite:///{tmp_path}/npf.db")
-    init_db(engine)
+    upgrade(engine)
     return engine
 
 
@@ -185,7 +186,7 @@ def test_an_over_long_order_id_fails_its_file_and_other_clients_proceed(
     """On PostgreSQL the id used to reach the insert (`value too long for type character
     varying(64)`), which raised, left the file in the shared inbox and stopped every client."""
     engine = get_engine(postgres_url)
-    init_db(engine)
+    upgrade(engine)
     inbox = inbox_dir(tmp_path)
     put(inbox / "a.csv", SHIP_HEADER + f"OTHER,{'X' * 65},T0,,,\nOTHER,O-1,T1,,,\n")
     put(inbox / "b.csv", SHIP_HEADER + "ACME,ACME-1,A1,,,\n")

@@ -15,6 +15,7 @@ from npf_ecwid.orders.state import list_quarantine
 from npf_ecwid.warehouse.base import IntakeBatch, Quarantined
 from npf_ecwid.warehouse.files_orders import FileOrderIntake
 from npf_ecwid.warehouse.sql_orders import SqlOrderIntake
+from tests.dbs import upgraded
 from tests.orders.ecwid_orders import order
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -23,8 +24,8 @@ T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request, tmp_path):
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/wh.db"
-    return request.getfixturevalue("postgres_url")
+        return upgraded(f"sqlite:///{tmp_path}/wh.db")
+    return upgraded(request.getfixturevalue("postgres_url"))
 
 
 def batch(orders, at=T0, watermark=None, quarantined=(), client="ACME"):
@@ -136,7 +137,7 @@ def test_failed_commit_leaves_nothing(db_url):
 
 
 def test_file_drop_writes_one_file_per_batch_atomically(tmp_path):
-    engine = get_engine(f"sqlite:///{tmp_path}/state.db")
+    engine = get_engine(upgraded(f"sqlite:///{tmp_path}/state.db"))
     intake = FileOrderIntake(engine, tmp_path / "outbox")
     intake.commit(batch([order("A"), order("B")], watermark=T0))
     intake.commit(batch([order("A"), order("B")], at=T0 + timedelta(minutes=1)))  # unchanged

@@ -1,5 +1,5 @@
 """`npf_shipment`'s unique parcel key (issue #18 item 1): concurrent inserts of one parcel leave
-one row, and an existing database with duplicates is upgraded by `init_db`."""
+one row, and an existing database with duplicates is upgraded by the baseline migration."""
 
 from __future__ import annotations
 
@@ -10,16 +10,19 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.db import get_engine
+from npf_ecwid.migrations import upgrade
 from npf_ecwid.warehouse.sql_shipments import add_shipments
 from npf_ecwid.warehouse.tables import PARCEL_KEY, NpfShipment
+from tests.dbs import upgraded
+from tests.warehouse.legacy import legacy_database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request, tmp_path) -> str:
     if request.param == "postgres":
-        return request.getfixturevalue("postgres_url")
-    return f"sqlite:///{tmp_path}/npf.db"
+        return upgraded(request.getfixturevalue("postgres_url"))
+    return upgraded(f"sqlite:///{tmp_path}/npf.db")
 
 
 def parcel(number: str = "TRK1", order: str = "ACME-1", **extra) -> NpfShipment:
@@ -34,7 +37,7 @@ def rows(engine) -> list[tuple[int, str, str, str | None]]:
 
 def test_four_concurrent_inserts_of_one_parcel_leave_one_row(db_url) -> None:
     engine = get_engine(db_url)
-    init_db(engine)
+    upgrade(engine)
     start = threading.Barrier(4)
     added: list[int] = []
 
@@ -51,12 +54,11 @@ def test_four_concurrent_inserts_of_one_parcel_leave_one_row(db_url) -> None:
     assert sorted(added) == [0, 0, 0, 1]
 
 
-def test_init_db_dedupes_and_adds_the_key_to_an_old_database(db_url) -> None:
-    engine = get_engine(db_url)
-    init_db(engine)
-    with engine.begin() as connection:  # what a database made before the key looks like
+def test_upgrade_dedupes_and_adds_the_key_to_an_old_database(empty_url) -> None:
+    legacy = legacy_database(empty_url)  # as init_db made it, no migrations
+    with legacy.begin() as connection:  # what a database made before the key looks like
         connection.execute(text(f"DROP INDEX {PARCEL_KEY}"))
-    with Session(engine) as session:
+    with Session(legacy) as session:
         for row in (
             parcel(carrier="first"),
             parcel(carrier="dup"),
@@ -66,11 +68,13 @@ def test_init_db_dedupes_and_adds_the_key_to_an_old_database(db_url) -> None:
         ):
             session.add(row)
             session.commit()
-    before = rows(engine)
+    before = rows(legacy)
     assert len(before) == 5
+    legacy.dispose()
 
-    init_db(engine)
-    init_db(engine)  # idempotent
+    engine = get_engine(empty_url)
+    upgrade(engine)
+    upgrade(engine)  # idempotent
 
     after = rows(engine)
     assert after == [before[0], before[2], before[4]]  # the earliest of each parcel kept

@@ -22,6 +22,7 @@ from npf_ecwid.webhooks.loud import Loud
 from npf_ecwid.webhooks.receiver import WebhookReceiver
 from npf_ecwid.webhooks.signature import SIGNATURE_HEADER, sign
 from npf_ecwid.webhooks.stores import static_stores
+from tests.dbs import upgraded
 
 SECRET = SecretStr("app-client-secret")
 NOW = 1_790_000_000.0
@@ -109,7 +110,7 @@ def alerts() -> list[str]:
 
 @pytest.fixture
 def breaker(tmp_path: Path) -> TokenBreaker:
-    return TokenBreaker(get_engine(f"sqlite:///{tmp_path / 'breaker.db'}"))
+    return TokenBreaker(get_engine(upgraded(f"sqlite:///{tmp_path / 'breaker.db'}")))
 
 
 @pytest.fixture
