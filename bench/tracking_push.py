@@ -34,11 +34,11 @@ from npf_ecwid.sandbox.app import Faults, Sandbox, create_app
 from npf_ecwid.sandbox.server import serve_in_thread
 from npf_ecwid.sandbox.store import generate_store
 from npf_ecwid.settings import Settings
+from npf_ecwid.tables import NpfOrder, NpfShipment
 from npf_ecwid.tracking.ledger import recorder
 from npf_ecwid.tracking.prepare import prepare_plan
 from npf_ecwid.tracking.push import apply_plan
 from npf_ecwid.warehouse.sql_shipments import SqlShipmentSource
-from npf_ecwid.warehouse.tables import NpfOrder, NpfShipment
 
 CEILING = 600  # requests per minute per token
 

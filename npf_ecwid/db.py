@@ -43,7 +43,7 @@ from npf_ecwid.settings import get_settings
 # Modules that declare SQLModel tables; `init_db` imports them all before `create_all`.
 # Other areas append their own state-table modules here (one line each).
 TABLE_MODULES: list[str] = [
-    "npf_ecwid.warehouse.tables",
+    "npf_ecwid.tables",
     "npf_ecwid.tracking.ledger",
     "npf_ecwid.stock.history",
     "npf_ecwid.orders.deletion_tables",

@@ -34,9 +34,9 @@ from npf_ecwid.onboarding.check import Verdict
 from npf_ecwid.onboarding.check_log import last_check
 from npf_ecwid.orders.state import QUARANTINE, WATERMARK
 from npf_ecwid.stock.history import StockRun
+from npf_ecwid.tables import NpfOrder
 from npf_ecwid.tracking.prepare import prepare_plan
 from npf_ecwid.warehouse.sql_shipments import SqlShipmentSource
-from npf_ecwid.warehouse.tables import NpfOrder
 
 BREAKER = TokenBreakerRow.__table__  # type: ignore[attr-defined]
 

@@ -18,7 +18,7 @@ from npf_ecwid.cli.demo import DEMO_CLIENT, DEMO_STORE_ID, DEMO_TOKEN
 from npf_ecwid.db import get_engine, init_db
 from npf_ecwid.sandbox import Sandbox, SandboxStore, create_app, generate_store, serve_in_thread
 from npf_ecwid.sandbox.warehouse_sim import simulate_warehouse
-from npf_ecwid.warehouse.tables import NpfOrder, NpfShipment, NpfStock
+from npf_ecwid.tables import NpfOrder, NpfShipment, NpfStock
 
 
 def _outcome(state: Any, line: str) -> dict[str, Any]:

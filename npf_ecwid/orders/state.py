@@ -25,6 +25,7 @@ from npf_ecwid.orders.deletions import (
 from npf_ecwid.orders.events import record_events
 from npf_ecwid.orders.intake_events import deletion_events, intake_events
 from npf_ecwid.orders.watermarks import advance_mark, read_mark
+from npf_ecwid.tables import OrdersQuarantine, OrdersWatermark
 from npf_ecwid.warehouse.base import (
     Classified,
     IntakeBatch,
@@ -35,7 +36,6 @@ from npf_ecwid.warehouse.base import (
     classify,
     handed_off_rows,
 )
-from npf_ecwid.warehouse.tables import OrdersQuarantine, OrdersWatermark
 
 WATERMARK = OrdersWatermark.__table__  # type: ignore[attr-defined]
 QUARANTINE = OrdersQuarantine.__table__  # type: ignore[attr-defined]

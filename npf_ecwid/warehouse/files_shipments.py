@@ -33,6 +33,7 @@ import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, IntegrityError
 
+from npf_ecwid.tables import NpfShipment
 from npf_ecwid.warehouse.drop import (
     MIN_AGE,
     DropError,
@@ -42,7 +43,6 @@ from npf_ecwid.warehouse.drop import (
     ready_files,
 )
 from npf_ecwid.warehouse.sql_shipments import SqlShipmentSource, add_shipments
-from npf_ecwid.warehouse.tables import NpfShipment
 
 REQUIRED = ("client", "ecwid_order_id", "tracking_number")
 OPTIONAL = ("carrier", "tracking_url", "shipped_at")

@@ -29,8 +29,8 @@ from npf_ecwid.db import dialect_insert, in_chunks
 from npf_ecwid.orders.deletions import DELETED_REASON, Deletion
 from npf_ecwid.orders.intake_events import PREVIOUS_COLUMNS
 from npf_ecwid.orders.state import DatabaseIntake
+from npf_ecwid.tables import NpfOrder, NpfOrderLine
 from npf_ecwid.warehouse.base import Classified, IntakeBatch
-from npf_ecwid.warehouse.tables import NpfOrder, NpfOrderLine
 
 ORDER = NpfOrder.__table__  # type: ignore[attr-defined]
 LINE = NpfOrderLine.__table__  # type: ignore[attr-defined]

@@ -14,8 +14,8 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from npf_ecwid.db import dialect_insert
+from npf_ecwid.tables import PARCEL_COLUMNS, NpfOrder, NpfShipment
 from npf_ecwid.tracking.plan import SHIPMENT_COLUMNS
-from npf_ecwid.warehouse.tables import PARCEL_COLUMNS, NpfOrder, NpfShipment
 
 SHIPMENTS = NpfShipment.__table__  # type: ignore[attr-defined]
 

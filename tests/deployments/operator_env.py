@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from npf_ecwid.db import get_engine, init_db
-from npf_ecwid.warehouse.tables import NpfOrder
+from npf_ecwid.tables import NpfOrder
 
 
 def operator_env(

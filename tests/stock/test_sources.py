@@ -21,9 +21,9 @@ from npf_ecwid.stock.history import (
     unresolved_pushes,
 )
 from npf_ecwid.stock.reconcile import open_stock_source
+from npf_ecwid.tables import NpfOrder, NpfShipment, NpfStock
 from npf_ecwid.warehouse.files_stock import FileStockSource, stock_inbox
 from npf_ecwid.warehouse.sql_stock import SqlStockSource
-from npf_ecwid.warehouse.tables import NpfOrder, NpfShipment, NpfStock
 
 T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 

@@ -11,9 +11,9 @@ import pytest
 from sqlmodel import Session
 
 from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.tables import NpfShipment
 from npf_ecwid.warehouse.files_shipments import FileShipmentSource, inbox_dir
 from npf_ecwid.warehouse.sql_shipments import SqlShipmentSource, known_order_ids
-from npf_ecwid.warehouse.tables import NpfShipment
 
 HEADER = "client,ecwid_order_id,tracking_number,carrier,tracking_url,shipped_at\n"
 

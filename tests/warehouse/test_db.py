@@ -13,7 +13,7 @@ from sqlalchemy import inspect, select
 from sqlmodel import Session
 
 from npf_ecwid.db import get_engine, init_db
-from npf_ecwid.warehouse.tables import NpfStock
+from npf_ecwid.tables import NpfStock
 
 INTERFACE_TABLES = {"npf_order", "npf_order_line", "npf_shipment", "npf_stock"}
 

@@ -14,10 +14,10 @@ from npf_ecwid.db import get_engine, init_db
 from npf_ecwid.ecwid.models import DeletedOrder
 from npf_ecwid.normalise import normalise_orders
 from npf_ecwid.orders.deletions import DELETED_REASON, deleted_order_ids
+from npf_ecwid.tables import NpfOrder
 from npf_ecwid.warehouse.base import IntakeBatch
 from npf_ecwid.warehouse.files_orders import FileOrderIntake
 from npf_ecwid.warehouse.sql_orders import SqlOrderIntake
-from npf_ecwid.warehouse.tables import NpfOrder
 from tests.orders.ecwid_orders import order
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)

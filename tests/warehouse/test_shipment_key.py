@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from npf_ecwid.db import get_engine, init_db
+from npf_ecwid.tables import PARCEL_KEY, NpfShipment
 from npf_ecwid.warehouse.sql_shipments import add_shipments
-from npf_ecwid.warehouse.tables import PARCEL_KEY, NpfShipment
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
