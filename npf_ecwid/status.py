@@ -36,7 +36,7 @@ from npf_ecwid.orders.state import QUARANTINE, WATERMARK
 from npf_ecwid.stock.history import StockRun
 from npf_ecwid.tables import NpfOrder
 from npf_ecwid.tracking.prepare import prepare_plan
-from npf_ecwid.warehouse.sql_shipments import SqlShipmentSource
+from npf_ecwid.wiring import open_order_intake, stored_shipments
 
 BREAKER = TokenBreakerRow.__table__  # type: ignore[attr-defined]
 
@@ -108,7 +108,7 @@ def client_status(
     """One client's health row (see the module docstring)."""
     code = config.code
     # The tracking push's own planning (deleted orders, custom statuses included).
-    plan = prepare_plan(engine, config, SqlShipmentSource(engine))
+    plan = prepare_plan(engine, config, stored_shipments(engine), open_order_intake(engine=engine))
     with engine.connect() as connection:
         mark = connection.execute(
             select(WATERMARK.c.updated_from, WATERMARK.c.last_run_at).where(

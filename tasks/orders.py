@@ -28,9 +28,9 @@ from npf_ecwid.ecwid.factory import open_ecwid
 from npf_ecwid.ecwid.models import Order
 from npf_ecwid.orders.deletions import DeletionQuery, next_deleted_watermark, plan_deletions
 from npf_ecwid.orders.filters import ApiQuery, plan_query
-from npf_ecwid.orders.intake import open_intake
+from npf_ecwid.orders.ports import IntakeBatch, IntakeResult
 from npf_ecwid.orders.pull import Fetched, Prepared, fetch_orders, next_watermark, prepare
-from npf_ecwid.warehouse.base import IntakeBatch, IntakeResult
+from npf_ecwid.wiring import open_order_intake
 from tasks.secrets import load_prefect_secret
 
 DB_RETRIES = {"retries": 2, "retry_delay_seconds": [2, 10], "cache_policy": NO_CACHE}
@@ -39,7 +39,7 @@ DB_RETRIES = {"retries": 2, "retry_delay_seconds": [2, 10], "cache_policy": NO_C
 @task(name="plan-pull", **DB_RETRIES)
 def plan_pull(client: ClientConfig, since: datetime | None) -> ApiQuery:
     """The Ecwid query for this run, from the stored watermark."""
-    query = plan_query(client, open_intake().watermark(client.code), since)
+    query = plan_query(client, open_order_intake().watermark(client.code), since)
     get_run_logger().info("client %s: asking Ecwid for %s", client.code, query)
     return query
 
@@ -47,7 +47,7 @@ def plan_pull(client: ClientConfig, since: datetime | None) -> ApiQuery:
 @task(name="plan-deletions", **DB_RETRIES)
 def plan_deletions_read(client: ClientConfig) -> DeletionQuery:
     """Where this run reads Ecwid's deleted-orders history from (its own watermark)."""
-    deletions = plan_deletions(client, open_intake().deleted_watermark(client.code))
+    deletions = plan_deletions(client, open_order_intake().deleted_watermark(client.code))
     get_run_logger().info("client %s: asking Ecwid for %s", client.code, deletions)
     return deletions
 
@@ -81,7 +81,7 @@ def fetch(client: ClientConfig, query: ApiQuery, deletions: DeletionQuery | None
 
 @task(name="find-handed-off", **DB_RETRIES)
 def find_handed_off(client: ClientConfig, orders: list[Order]) -> set[str]:
-    return open_intake().handed_off(client.code, [order.id for order in orders])
+    return open_order_intake().handed_off(client.code, [order.id for order in orders])
 
 
 @task(name="prepare-orders", cache_policy=NO_CACHE)
@@ -114,7 +114,7 @@ def hand_off(
         next_deleted_watermark(fetched.deleted, run_at),
         flow_run=flow_run.name,
     )
-    result = open_intake().commit(batch)
+    result = open_order_intake().commit(batch)
     logger = get_run_logger()
     for marked in result.deleted:
         logger.info(

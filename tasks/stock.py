@@ -20,8 +20,9 @@ from npf_ecwid.db import get_engine, init_db
 from npf_ecwid.ecwid.factory import open_ecwid
 from npf_ecwid.locks import Fence, no_check
 from npf_ecwid.settings import get_settings
-from npf_ecwid.stock.reconcile import StockRunResult, open_stock_source, reconcile
+from npf_ecwid.stock.reconcile import StockRunResult, reconcile
 from npf_ecwid.stock.report import REPORT_COLUMNS
+from npf_ecwid.wiring import open_stock_source
 from tasks.secrets import load_prefect_secret
 
 ARTIFACT_ROWS = 2000  # the CSV has every row; the artifact keeps the UI responsive
@@ -38,7 +39,7 @@ async def _reconcile(
     settings = get_settings()
     engine = get_engine()
     init_db(engine)
-    source = open_stock_source(config.code, settings.data_dir, engine)
+    source = open_stock_source(config.code, settings)
     async with open_ecwid(
         config, settings, load_secret=load_prefect_secret, breaker=open_breaker(settings)
     ) as ecwid:

@@ -14,8 +14,8 @@ from npf_ecwid.db import get_engine, init_db
 from npf_ecwid.ecwid.models import DeletedOrder
 from npf_ecwid.normalise import normalise_orders
 from npf_ecwid.orders.deletions import DELETED_REASON, deleted_order_ids
+from npf_ecwid.orders.ports import IntakeBatch
 from npf_ecwid.tables import NpfOrder
-from npf_ecwid.warehouse.base import IntakeBatch
 from npf_ecwid.warehouse.files_orders import FileOrderIntake
 from npf_ecwid.warehouse.sql_orders import SqlOrderIntake
 from tests.orders.ecwid_orders import order
@@ -132,8 +132,8 @@ def test_init_db_adds_cancel_reason_to_an_older_database(db_url):
 
 
 def test_a_quarantined_order_deleted_in_ecwid_leaves_the_quarantine(tmp_path):
+    from npf_ecwid.orders.ports import Quarantined
     from npf_ecwid.orders.state import list_quarantine
-    from npf_ecwid.warehouse.base import Quarantined
 
     engine = get_engine(f"sqlite:///{tmp_path}/wh.db")
     intake = SqlOrderIntake(engine)
