@@ -33,7 +33,6 @@ from flows.tracking import push_tracking
 from npf_ecwid.cli import app
 from npf_ecwid.config import get_client as client_config
 from npf_ecwid.db import get_engine, init_db
-from npf_ecwid.orders.timeline import order_timeline
 from npf_ecwid.sandbox import (
     Faults,
     Sandbox,
@@ -45,6 +44,7 @@ from npf_ecwid.sandbox import (
 from npf_ecwid.sandbox.warehouse_sim import count_stock
 from npf_ecwid.status import COLUMNS, client_status
 from npf_ecwid.tables import NpfShipment
+from npf_ecwid.timeline import order_timeline
 from npf_ecwid.warehouse.sql_shipments import add_shipments
 
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_server")]

@@ -9,8 +9,8 @@ from npf_ecwid.config import ConfigError, get_client, load_clients
 from npf_ecwid.db import get_engine
 from npf_ecwid.orders.pull import OrderPullError
 from npf_ecwid.orders.state import list_quarantine
-from npf_ecwid.orders.timeline import OrderLookupError, order_timeline, render_timeline
 from npf_ecwid.settings import get_settings
+from npf_ecwid.timeline import OrderLookupError, order_timeline, render_timeline
 
 app = typer.Typer(help="Order pull: Ecwid orders into the warehouse.", no_args_is_help=True)
 

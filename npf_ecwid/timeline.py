@@ -5,7 +5,8 @@ did it), the warehouse's `npf_shipment` rows (written by the WMS, so they have n
 the stock effect derived from the current rows and the client's stock mode (the rules of
 `stock.inflight`). Orders handed off before `order_event` existed still get their hand-off
 and quarantine entries, from `npf_order.received_at` and `orders_quarantine.first_seen_at`.
-Read-only.
+Read-only. A view across orders, tracking and the warehouse tables, so it sits beside
+`status`, not in `orders/` (where it made `orders` and `tracking` import each other).
 """
 
 from __future__ import annotations
