@@ -161,7 +161,7 @@ async def bare_cycle(n: int) -> None:
     from npf_ecwid.db import get_engine
     from npf_ecwid.ecwid.client import OrderQuery
     from npf_ecwid.settings import get_settings
-    from npf_ecwid.warehouse.tables import NpfShipment, OrdersWatermark
+    from npf_ecwid.tables import NpfShipment, OrdersWatermark
 
     settings = get_settings()
     clients = load_clients(settings.clients_file)

@@ -38,8 +38,8 @@ from npf_ecwid.sandbox.server import serve_in_thread
 from npf_ecwid.settings import Settings
 from npf_ecwid.stock.apply import BATCH_MIN, BATCH_SIZE
 from npf_ecwid.stock.reconcile import reconcile
+from npf_ecwid.tables import NpfStock
 from npf_ecwid.warehouse.sql_stock import SqlStockSource
-from npf_ecwid.warehouse.tables import NpfStock
 
 TOKEN = "bench-token"
 PAGE = 100

@@ -35,11 +35,12 @@ from npf_ecwid.sandbox.app import Faults, Sandbox, create_app
 from npf_ecwid.sandbox.server import serve_in_thread
 from npf_ecwid.sandbox.store import generate_store
 from npf_ecwid.settings import Settings
+from npf_ecwid.tables import NpfOrder, NpfShipment
 from npf_ecwid.tracking.ledger import recorder
 from npf_ecwid.tracking.prepare import prepare_plan
 from npf_ecwid.tracking.push import apply_plan
+from npf_ecwid.warehouse.sql_orders import SqlOrderIntake
 from npf_ecwid.warehouse.sql_shipments import SqlShipmentSource
-from npf_ecwid.warehouse.tables import NpfOrder, NpfShipment
 
 CEILING = 600  # requests per minute per token
 
@@ -66,7 +67,7 @@ async def push(engine, code: str, token_var: str, api_url: str, concurrency: int
          "push_tracking_url": True},
     )  # fmt: skip
     settings = Settings(DATABASE_URL=str(engine.url))
-    plan = prepare_plan(engine, client, SqlShipmentSource(engine))
+    plan = prepare_plan(engine, client, SqlShipmentSource(engine), SqlOrderIntake(engine))
     limiter = SlidingWindowLimiter(limit=CEILING, window=60.0)
     async with open_ecwid(client, settings, limiter=limiter) as ecwid:
         started = time.perf_counter()

@@ -17,7 +17,7 @@ from flows.stock import sync_stock
 from flows.tracking import push_tracking
 from npf_ecwid.sandbox import Sandbox, SandboxStore, create_app, generate_store, serve_in_thread
 from npf_ecwid.sandbox.warehouse_sim import simulate_warehouse
-from npf_ecwid.warehouse.tables import NpfOrder, NpfShipment, NpfStock
+from npf_ecwid.tables import NpfOrder, NpfShipment, NpfStock
 from runtime.lanes import ensure_lanes
 
 

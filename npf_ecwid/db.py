@@ -47,7 +47,7 @@ from npf_ecwid.settings import get_settings
 # migrations and the schema test).
 # Other areas append their own state-table modules here (one line each).
 TABLE_MODULES: list[str] = [
-    "npf_ecwid.warehouse.tables",
+    "npf_ecwid.tables",
     "npf_ecwid.tracking.ledger",
     "npf_ecwid.stock.history",
     "npf_ecwid.orders.deletion_tables",

@@ -318,3 +318,20 @@ def _lines_frame(li: dict[str, np.ndarray]) -> pd.DataFrame:
 
 def empty_frames() -> OrderFrames:
     return normalise_orders([])
+
+
+def frame_records(frame: pd.DataFrame, columns: Sequence[str], **constants: Any) -> list[dict]:
+    """Plain-Python rows for the DB driver: NA/NaT -> None, Timestamps -> datetime."""
+    lists: list[list[Any]] = []
+    for column in columns:
+        series = frame[column]
+        if isinstance(series.dtype, pd.DatetimeTZDtype):
+            values = [None if pd.isna(v) else v.to_pydatetime() for v in series]
+        elif series.dtype == bool:
+            values = series.tolist()
+        else:
+            values = series.astype(object).where(series.notna(), None).tolist()
+        lists.append(values)
+    keys = [*columns, *constants]
+    fixed = tuple(constants.values())
+    return [dict(zip(keys, (*row, *fixed), strict=True)) for row in zip(*lists, strict=True)]

@@ -7,12 +7,13 @@ stay out of reprs, logs and artifacts.
 from __future__ import annotations
 
 import ipaddress
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_ECWID_API_URL = "https://app.ecwid.com/api/v3"
@@ -44,6 +45,25 @@ def check_api_url(value: str) -> str:
     return value
 
 
+class WarehouseKind(StrEnum):
+    """How the warehouse talks to us, for all three directions at once (`NPF_WAREHOUSE`).
+
+    - `auto` (the default, the behaviour before the setting existed): orders to the `npf_order`
+      tables, or as JSON files when `NPF_ORDER_OUTBOX` is set; stock from the client's inbox
+      folder `inbox/stock/<CLIENT>/` when it exists, else `npf_stock`; shipments from the CSVs
+      in `inbox/shipments/` (if any) added to `npf_shipment`, then `npf_shipment`.
+    - `sql`: the interface tables only (`npf_order`/`npf_order_line` out, `npf_stock` and
+      `npf_shipment` in); no folder is read or written.
+    - `files`: files only: orders as JSON files in `NPF_ORDER_OUTBOX` (default
+      `NPF_DATA_DIR/outbox/orders`), stock from `inbox/stock/<CLIENT>/` (no usable file = the
+      sync is refused, never a fall-back to the table), shipments from `inbox/shipments/`.
+    """
+
+    AUTO = "auto"
+    SQL = "sql"
+    FILES = "files"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
@@ -52,7 +72,10 @@ class Settings(BaseSettings):
     # Secret types: a database URL carries its password, an alert URL (a Slack/Teams incoming
     # webhook) is itself the credential; neither may show in a repr, a log or an artifact.
     database_url: SecretStr | None = Field(default=None, alias="DATABASE_URL")
-    # Set to hand orders off as files in this folder instead of the npf_order tables.
+    # Which adapters the three directions use (orders, stock, shipments): see `WarehouseKind`;
+    # `npf_ecwid.wiring` is the one place that reads it.
+    warehouse: WarehouseKind = Field(default=WarehouseKind.AUTO, alias="NPF_WAREHOUSE")
+    # The order files' folder (`files`; with `auto`, setting it switches orders to files).
     order_outbox: Path | None = Field(default=None, alias="NPF_ORDER_OUTBOX")
     ecwid_api_url: str = Field(default=DEFAULT_ECWID_API_URL, alias="ECWID_API_URL")
     # Bound on each Ecwid request attempt (seconds); a hung request is retried after this.
@@ -69,6 +92,24 @@ class Settings(BaseSettings):
     @classmethod
     def _api_url(cls, value: str) -> str:
         return check_api_url(value)
+
+    @model_validator(mode="after")
+    def _one_warehouse(self) -> Settings:
+        # Orders in the tables while an outbox is named: one of the two is a mistake, and
+        # guessing which would hand orders to a place the WMS does not read.
+        if self.warehouse is WarehouseKind.SQL and self.order_outbox is not None:
+            raise ValueError(
+                "NPF_WAREHOUSE=sql hands orders off in the npf_order tables, yet "
+                "NPF_ORDER_OUTBOX is set: unset it, or use NPF_WAREHOUSE=files (or auto)"
+            )
+        return self
+
+    @property
+    def order_outbox_dir(self) -> Path | None:
+        """Where order files go: None = the `npf_order` tables (see `WarehouseKind`)."""
+        if self.warehouse is WarehouseKind.FILES:
+            return self.order_outbox or self.data_dir / "outbox" / "orders"
+        return self.order_outbox if self.warehouse is WarehouseKind.AUTO else None
 
     @property
     def effective_database_url(self) -> str:
@@ -96,7 +137,8 @@ def get_settings() -> Settings:
     except ValidationError as error:
         # One line naming each variable; the value is not quoted (DATABASE_URL holds a password).
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in problem['loc'])}: "
+            "".join(f"{p}." for p in problem["loc"]).removesuffix(".")
+            + (": " if problem["loc"] else "")
             + problem["msg"].removeprefix("Value error, ")
             for problem in error.errors()
         )

@@ -31,11 +31,12 @@ from npf_ecwid.breaker.store import TokenBreakerRow
 from npf_ecwid.config import ClientConfig, StockMode
 from npf_ecwid.onboarding.check import Verdict
 from npf_ecwid.onboarding.check_log import last_check
+from npf_ecwid.orders.ports import OrderIntake
 from npf_ecwid.orders.state import QUARANTINE, WATERMARK
 from npf_ecwid.stock.history import StockRun
+from npf_ecwid.tables import NpfOrder
 from npf_ecwid.tracking.prepare import prepare_plan
-from npf_ecwid.warehouse.sql_shipments import SqlShipmentSource
-from npf_ecwid.warehouse.tables import NpfOrder
+from npf_ecwid.wiring import open_order_intake, stored_shipments
 
 BREAKER = TokenBreakerRow.__table__  # type: ignore[attr-defined]
 
@@ -102,12 +103,18 @@ def _count(connection: Connection, query: object) -> int:
 
 
 def client_status(
-    engine: Engine, config: ClientConfig, now: datetime, next_run: datetime | None = None
+    engine: Engine,
+    config: ClientConfig,
+    now: datetime,
+    next_run: datetime | None = None,
+    orders: OrderIntake | None = None,
 ) -> ClientStatus:
-    """One client's health row (see the module docstring)."""
+    """One client's health row (see the module docstring). `orders`: the order hand-off (which
+    orders the warehouse has), opened once by `all_status`."""
     code = config.code
+    orders = orders or open_order_intake(engine=engine)
     # The tracking push's own planning (deleted orders, custom statuses included).
-    plan = prepare_plan(engine, config, SqlShipmentSource(engine))
+    plan = prepare_plan(engine, config, stored_shipments(engine), orders)
     with engine.connect() as connection:
         mark = connection.execute(
             select(WATERMARK.c.updated_from, WATERMARK.c.last_run_at).where(
@@ -150,8 +157,8 @@ def fleet_status(
     next_runs: Mapping[str, datetime] | None = None,
 ) -> list[ClientStatus]:
     """`client_status` for each client, in the order given."""
-    runs = next_runs or {}
-    return [client_status(engine, c, now, runs.get(c.code)) for c in clients]
+    runs, orders = next_runs or {}, open_order_intake(engine=engine)
+    return [client_status(engine, c, now, runs.get(c.code), orders) for c in clients]
 
 
 COLUMNS = (

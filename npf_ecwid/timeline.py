@@ -21,8 +21,8 @@ from sqlalchemy import Connection, Engine, select, union
 from npf_ecwid.config import StockMode
 from npf_ecwid.orders.events import EVENT, EventKind
 from npf_ecwid.orders.state import QUARANTINE
+from npf_ecwid.tables import NpfOrder, NpfOrderLine, NpfShipment
 from npf_ecwid.tracking.ledger import TrackingPush
-from npf_ecwid.warehouse.tables import NpfOrder, NpfOrderLine, NpfShipment
 
 ORDER = NpfOrder.__table__  # type: ignore[attr-defined]
 LINE = NpfOrderLine.__table__  # type: ignore[attr-defined]

@@ -29,9 +29,9 @@ from npf_ecwid.ecwid.client import OrderQuery
 from npf_ecwid.ecwid.models import Order
 from npf_ecwid.orders.deletions import DeletionQuery, next_deleted_watermark, plan_deletions
 from npf_ecwid.orders.filters import plan_query
-from npf_ecwid.orders.intake import open_intake
+from npf_ecwid.orders.ports import IntakeBatch, IntakeResult
 from npf_ecwid.orders.pull import Fetched, Prepared, fetch_orders, next_watermark, prepare
-from npf_ecwid.warehouse.base import IntakeBatch, IntakeResult
+from npf_ecwid.wiring import open_order_intake
 from runtime.secrets import load_secret
 
 DB_RETRIES = {"retries": 2, "retry_delay_seconds": [2, 10], "cache_policy": NO_CACHE}
@@ -40,7 +40,7 @@ DB_RETRIES = {"retries": 2, "retry_delay_seconds": [2, 10], "cache_policy": NO_C
 @task(name="plan-pull", **DB_RETRIES)
 def plan_pull(client: ClientConfig, since: datetime | None) -> OrderQuery:
     """The Ecwid query for this run, from the stored watermark."""
-    query = plan_query(client, open_intake().watermark(client.code), since)
+    query = plan_query(client, open_order_intake().watermark(client.code), since)
     get_run_logger().info("client %s: asking Ecwid for %s", client.code, query)
     return query
 
@@ -48,7 +48,7 @@ def plan_pull(client: ClientConfig, since: datetime | None) -> OrderQuery:
 @task(name="plan-deletions", **DB_RETRIES)
 def plan_deletions_read(client: ClientConfig) -> DeletionQuery:
     """Where this run reads Ecwid's deleted-orders history from (its own watermark)."""
-    deletions = plan_deletions(client, open_intake().deleted_watermark(client.code))
+    deletions = plan_deletions(client, open_order_intake().deleted_watermark(client.code))
     get_run_logger().info("client %s: asking Ecwid for %s", client.code, deletions)
     return deletions
 
@@ -86,7 +86,7 @@ def fetch(
 
 @task(name="find-handed-off", **DB_RETRIES)
 def find_handed_off(client: ClientConfig, orders: list[Order]) -> set[str]:
-    return open_intake().handed_off(client.code, [order.id for order in orders])
+    return open_order_intake().handed_off(client.code, [order.id for order in orders])
 
 
 @task(name="prepare-orders", cache_policy=NO_CACHE)
@@ -119,7 +119,7 @@ def hand_off(
         next_deleted_watermark(fetched.deleted, run_at),
         flow_run=flow_run.name,
     )
-    result = open_intake().commit(batch)
+    result = open_order_intake().commit(batch)
     logger = get_run_logger()
     for marked in result.deleted:
         logger.info(

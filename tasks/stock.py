@@ -19,8 +19,9 @@ from npf_ecwid.connect import open_ecwid
 from npf_ecwid.db import get_engine
 from npf_ecwid.locks import Fence, no_check
 from npf_ecwid.settings import get_settings
-from npf_ecwid.stock.reconcile import StockRunResult, open_stock_source, reconcile
+from npf_ecwid.stock.reconcile import StockRunResult, reconcile
 from npf_ecwid.stock.report import REPORT_COLUMNS
+from npf_ecwid.wiring import open_stock_source
 from runtime.artifacts import artifact_key
 from runtime.secrets import load_secret
 
@@ -37,7 +38,7 @@ async def _reconcile(
 ) -> StockRunResult:
     settings = get_settings()
     engine = get_engine()
-    source = open_stock_source(config.code, settings.data_dir, engine)
+    source = open_stock_source(config.code, settings)
     async with open_ecwid(
         config, settings, load_secret=load_secret, breaker=open_breaker(settings)
     ) as ecwid:

@@ -32,20 +32,22 @@ from npf_ecwid.tracking.report import (
     summary,
     summary_line,
 )
-from npf_ecwid.warehouse.files_shipments import FileShipmentSource, inbox_dir
+from npf_ecwid.wiring import open_order_intake, open_shipment_source
 from runtime.artifacts import artifact_key
 from runtime.secrets import load_secret
 
 
 @task(name="plan-tracking", cache_policy=NO_CACHE)
 def plan_tracking(client: str, retry_failed: bool = False) -> tuple[ClientConfig, Plan]:
-    """Read the shipments inbox into `npf_shipment`, then plan one update per order."""
+    """Read the shipments feed (`NPF_WAREHOUSE`: the inbox into `npf_shipment`, or the table
+    alone), then plan one update per order."""
     settings = get_settings()
     config = get_client(settings.clients_file, client)
     engine = get_engine()
     clients = set(load_clients(settings.clients_file))
-    source = FileShipmentSource(engine, inbox_dir(settings.data_dir), clients)
-    plan = prepare_plan(engine, config, source, retry_failed=retry_failed)
+    source = open_shipment_source(settings, clients)
+    orders = open_order_intake(settings, engine)
+    plan = prepare_plan(engine, config, source, orders, retry_failed=retry_failed)
     logger = get_run_logger()
     for report in source.reports:
         logger.info("shipments file %s: %d new parcel(s)", report.name, report.added)

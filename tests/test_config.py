@@ -142,6 +142,19 @@ def test_ecwid_api_url_setting_must_be_https_unless_loopback(
         get_settings()
 
 
+def test_sql_kind_with_an_order_outbox_is_a_clear_settings_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("NPF_WAREHOUSE", "sql")
+    monkeypatch.setenv("NPF_ORDER_OUTBOX", str(tmp_path / "outbox"))
+    with pytest.raises(SettingsError, match=r"NPF_WAREHOUSE=sql .* NPF_ORDER_OUTBOX is set"):
+        get_settings()
+    monkeypatch.setenv("NPF_WAREHOUSE", "tables")
+    monkeypatch.delenv("NPF_ORDER_OUTBOX")
+    with pytest.raises(SettingsError, match="NPF_WAREHOUSE: Input should be 'auto', 'sql'"):
+        get_settings()
+
+
 def test_client_codes_differing_only_by_case_are_refused(tmp_path: Path) -> None:
     twin = GOOD + GOOD.replace("[clients.ACME]", "[clients.acme]")
     with pytest.raises(ConfigError, match="client codes ACME and acme differ only by case"):

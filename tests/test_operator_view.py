@@ -44,9 +44,9 @@ from npf_ecwid.sandbox import (
 )
 from npf_ecwid.sandbox.warehouse_sim import count_stock
 from npf_ecwid.status import COLUMNS, client_status
+from npf_ecwid.tables import NpfShipment
 from npf_ecwid.timeline import order_timeline
 from npf_ecwid.warehouse.sql_shipments import add_shipments
-from npf_ecwid.warehouse.tables import NpfShipment
 
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_server")]
 

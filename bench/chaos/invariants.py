@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from bench.chaos.world import ClientSpec
 from npf_ecwid.sandbox import SandboxStore
-from npf_ecwid.warehouse.tables import NpfOrder, NpfShipment, NpfStock, OrdersQuarantine
+from npf_ecwid.tables import NpfOrder, NpfShipment, NpfStock, OrdersQuarantine
 
 CANCELLED_PAYMENT = ("CANCELLED", "REFUNDED")
 DONE_FULFILMENT = ("SHIPPED", "DELIVERED", "OUT_FOR_DELIVERY", "WILL_NOT_DELIVER", "RETURNED")

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, delete, select
 from sqlmodel import Session
 
-from npf_ecwid.warehouse.tables import NpfOrder, NpfOrderLine, NpfShipment, NpfStock
+from npf_ecwid.tables import NpfOrder, NpfOrderLine, NpfShipment, NpfStock
 
 CARRIERS = ("Australia Post", "StarTrack", "Aramex", "Couriers Please", "DHL Express", "TNT")
 _DONE = ("SHIPPED", "DELIVERED", "OUT_FOR_DELIVERY", "RETURNED", "WILL_NOT_DELIVER")

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from npf_ecwid.warehouse.tables import _ts
+from npf_ecwid.tables import _ts
 
 
 class OrdersDeletedWatermark(SQLModel, table=True):

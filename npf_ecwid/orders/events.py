@@ -9,7 +9,7 @@ Contract:
 - Rows are only ever inserted (never updated or deleted), one per state change.
 - Each row is written by `record_events` on the caller's connection, i.e. in the SAME
   transaction as the state change it records: a rolled-back hand-off leaves no event, and a
-  committed one always has its event. Writers: the order hand-off (`orders.state`), the
+  committed one always has its event. Writers: the order hand-off (`warehouse.db_intake`), the
   tracking ledger (`tracking.ledger`). Later writers (cancellation of orders deleted in Ecwid,
   the token breaker, ...) call `record_events` the same way with a new `EventKind`.
 - `flow_run` is the Prefect flow-run name (e.g. `sync-orders-ACME`), passed down by the task as

@@ -19,10 +19,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from npf_ecwid.normalise import HASHED_ORDER_COLUMNS, OrderFrames
+from npf_ecwid.normalise import HASHED_ORDER_COLUMNS, OrderFrames, frame_records
+from npf_ecwid.orders.classify import Classified
 from npf_ecwid.orders.deletions import DELETED_REASON, Deletion
 from npf_ecwid.orders.events import Event, EventKind
-from npf_ecwid.warehouse.base import Classified, Quarantined
+from npf_ecwid.orders.ports import Quarantined
 
 # Compared with the stored row to say what changed; `is_cancelled` has its own event.
 COMPARED = tuple(c for c in HASHED_ORDER_COLUMNS if c not in ("is_cancelled", "currency"))
@@ -37,8 +38,6 @@ def _changed_fields(now: Mapping[str, Any], before: Mapping[str, Any]) -> list[s
 
 
 def _rows(frames: OrderFrames, ids: Iterable[str], columns: Sequence[str]) -> list[dict[str, Any]]:
-    from npf_ecwid.warehouse.sql_orders import frame_records  # avoid an import cycle
-
     orders = frames.orders[frames.orders["ecwid_order_id"].isin(set(ids))]
     return frame_records(orders, ["ecwid_order_id", *columns])
 

@@ -33,8 +33,8 @@ from npf_ecwid.ecwid.stats import RejectedItem
 from npf_ecwid.normalise import OrderFrames, normalise_orders
 from npf_ecwid.orders.deletions import DELETED_REASON, DeletionQuery
 from npf_ecwid.orders.filters import apply_filters
+from npf_ecwid.orders.ports import IntakeResult, Quarantined
 from npf_ecwid.orders.validate import find_problems
-from npf_ecwid.warehouse.base import IntakeResult, Quarantined
 
 
 class OrderPullError(RuntimeError):

@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from npf_ecwid.tables import NpfOrder, NpfOrderLine, NpfShipment, NpfStock
 from npf_ecwid.warehouse.sql_shipments import add_shipments
-from npf_ecwid.warehouse.tables import NpfOrder, NpfOrderLine, NpfShipment, NpfStock
 
 CARRIER = "AusPost"
 TRACKING_URL = "https://auspost.com.au/mypost/track/details/{number}"

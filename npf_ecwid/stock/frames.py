@@ -14,7 +14,7 @@ import pandas as pd
 
 from npf_ecwid.config import StockMode
 from npf_ecwid.ecwid.models import Product
-from npf_ecwid.stock.source import StockLevel
+from npf_ecwid.stock.ports import StockLevel
 
 UNIT_COLUMNS = ["sku", "product_id", "combination_id", "ecwid_quantity", "unlimited"]
 FEED_COLUMNS = ["sku", "on_hand", "available", "updated_at"]

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from npf_ecwid.stock.inflight import handoff_frame
-from npf_ecwid.warehouse.tables import NpfOrder, NpfShipment
+from npf_ecwid.tables import NpfOrder, NpfShipment
 
 _CHUNK = 500  # keep IN lists well under SQLite's bound-parameter limit
 

@@ -1,6 +1,7 @@
 """One stock reconciliation for one client, as steps a flow (or a benchmark) can call in order:
 
-1. `read_feed`: the warehouse feed (SQL table or file drop) as a dataframe, plus bad-row messages;
+1. `read_feed`: the warehouse feed (a `StockSource` port; `npf_ecwid.wiring` picks the SQL table
+   or the file drop) as a dataframe, plus bad-row messages;
 2. `read_ecwid`: the whole catalogue, *then* the open orders (this order errs on the safe side:
    an order placed between the two reads is counted in flight and also already taken from the
    quantity we read, so we undersell it once rather than resell it), then their hand-offs.
@@ -32,11 +33,9 @@ from npf_ecwid.stock.handoffs import read_handoffs
 from npf_ecwid.stock.history import finish_run, settle_unresolved, start_run, unresolved_pushes
 from npf_ecwid.stock.inflight import OPEN_FULFILMENT, inflight_units, order_lines
 from npf_ecwid.stock.plan import build_plan, changes
+from npf_ecwid.stock.ports import StockSource
 from npf_ecwid.stock.report import report_frame, totals, write_csv
-from npf_ecwid.stock.source import StockSource
 from npf_ecwid.stock.unreadable import unreadable_open_orders
-from npf_ecwid.warehouse.files_stock import FileStockSource, stock_inbox
-from npf_ecwid.warehouse.sql_stock import SqlStockSource
 
 
 class StockRefused(RuntimeError):
@@ -69,14 +68,6 @@ class EcwidSide:
 class Decision:
     plan: pd.DataFrame
     verdict: GuardVerdict
-
-
-def open_stock_source(client: str, data_dir: Path, engine: Engine) -> StockSource:
-    """The file drop when the client has an inbox folder `NPF_DATA_DIR/inbox/stock/<CLIENT>/`,
-    else the `npf_stock` table."""
-    if stock_inbox(data_dir, client).is_dir():
-        return FileStockSource(data_dir)
-    return SqlStockSource(engine)
 
 
 def read_feed(source: StockSource, client: str) -> Feed:

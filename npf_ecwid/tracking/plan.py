@@ -33,15 +33,6 @@ from npf_ecwid.tracking.carriers import tracking_url as template_url
 SEPARATOR = ", "
 DELETED_SKIP = "order deleted in Ecwid (marked cancelled for the warehouse): not pushed"
 
-SHIPMENT_COLUMNS = [
-    "client",
-    "ecwid_order_id",
-    "tracking_number",
-    "carrier",
-    "tracking_url",
-    "shipped_at",
-]
-
 
 class PushStatus(StrEnum):
     PUSHED = "pushed"  # our PUT was accepted

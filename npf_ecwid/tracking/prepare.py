@@ -6,22 +6,33 @@ from sqlalchemy import Engine
 
 from npf_ecwid.config import ClientConfig, StatusMeaning
 from npf_ecwid.orders.deletions import deleted_order_ids
+from npf_ecwid.orders.ports import OrderIntake
 from npf_ecwid.tracking.ledger import load_ledger
 from npf_ecwid.tracking.plan import Plan, plan_pushes
-from npf_ecwid.warehouse.sql_shipments import ShipmentSource, known_order_ids
+from npf_ecwid.tracking.ports import ShipmentSource
 
 
 def prepare_plan(
-    engine: Engine, client: ClientConfig, source: ShipmentSource, *, retry_failed: bool = False
+    engine: Engine,
+    client: ClientConfig,
+    source: ShipmentSource,
+    orders: OrderIntake,
+    *,
+    retry_failed: bool = False,
 ) -> Plan:
-    """Shipments from `source` + the ledger + the orders we handed off -> the plan."""
+    """Shipments from `source` + the ledger + the orders we handed off -> the plan.
+
+    Which orders were handed off is the order hand-off's own answer (`orders.handed_off`):
+    the `npf_order` rows, or the file drop's ledger when orders go out as files."""
+    shipments = source.shipments(client.code)
+    ids = shipments["ecwid_order_id"].drop_duplicates().tolist()
     return plan_pushes(
-        source.shipments(client.code),
+        shipments,
         load_ledger(engine, client.code),
         client=client.code,
         push_tracking_url=client.push_tracking_url,
         disable_notifications=client.disable_customer_notifications,
-        known_orders=known_order_ids(engine, client.code),
+        known_orders=orders.handed_off(client.code, ids),
         retry_failed=retry_failed,
         deleted_orders=deleted_order_ids(engine, client.code),
         shipped_custom=client.statuses_meaning(StatusMeaning.SHIPPED),

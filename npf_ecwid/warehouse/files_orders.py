@@ -36,12 +36,14 @@ from typing import Any
 from sqlalchemy import Connection, Engine, update
 
 from npf_ecwid.db import dialect_insert
-from npf_ecwid.normalise import OrderFrames
+from npf_ecwid.normalise import OrderFrames, frame_records
+from npf_ecwid.orders.classify import Classified
 from npf_ecwid.orders.deletions import DELETED_REASON, Deletion
-from npf_ecwid.orders.state import DatabaseIntake, previous_versions
-from npf_ecwid.warehouse.base import Classified, IntakeBatch
-from npf_ecwid.warehouse.sql_orders import LINE_COLUMNS, ORDER_COLUMNS, frame_records
-from npf_ecwid.warehouse.tables import OrdersFileLedger
+from npf_ecwid.orders.ports import IntakeBatch
+from npf_ecwid.orders.state import previous_versions
+from npf_ecwid.tables import OrdersFileLedger
+from npf_ecwid.warehouse.db_intake import DatabaseIntake
+from npf_ecwid.warehouse.sql_orders import LINE_COLUMNS, ORDER_COLUMNS
 
 LEDGER = OrdersFileLedger.__table__  # type: ignore[attr-defined]
 

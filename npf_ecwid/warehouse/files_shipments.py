@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Set
 from contextlib import suppress
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -33,6 +32,8 @@ import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, IntegrityError
 
+from npf_ecwid.tables import NpfShipment
+from npf_ecwid.tracking.ports import FileReport
 from npf_ecwid.warehouse.drop import (
     MIN_AGE,
     DropError,
@@ -42,7 +43,6 @@ from npf_ecwid.warehouse.drop import (
     ready_files,
 )
 from npf_ecwid.warehouse.sql_shipments import SqlShipmentSource, add_shipments
-from npf_ecwid.warehouse.tables import NpfShipment
 
 REQUIRED = ("client", "ecwid_order_id", "tracking_number")
 OPTIONAL = ("carrier", "tracking_url", "shipped_at")
@@ -50,13 +50,6 @@ OPTIONAL = ("carrier", "tracking_url", "shipped_at")
 
 def inbox_dir(data_dir: Path) -> Path:
     return data_dir / "inbox" / "shipments"
-
-
-@dataclass
-class FileReport:
-    name: str
-    added: int = 0
-    problems: list[str] = field(default_factory=list)  # "row 3: ..." or a whole-file reason
 
 
 def _parse_time(text: str) -> datetime | None:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from npf_ecwid.stock.source import StockFeed, StockLevel
+from npf_ecwid.stock.ports import StockFeed, StockLevel
 from npf_ecwid.warehouse import drop
 
 REQUIRED = ("sku", "on_hand", "available")

@@ -26,11 +26,13 @@ import pandas as pd
 from sqlalchemy import Connection, case, delete, func, select, update
 
 from npf_ecwid.db import dialect_insert, in_chunks
+from npf_ecwid.normalise import frame_records
+from npf_ecwid.orders.classify import Classified
 from npf_ecwid.orders.deletions import DELETED_REASON, Deletion
 from npf_ecwid.orders.intake_events import PREVIOUS_COLUMNS
-from npf_ecwid.orders.state import DatabaseIntake
-from npf_ecwid.warehouse.base import Classified, IntakeBatch
-from npf_ecwid.warehouse.tables import NpfOrder, NpfOrderLine
+from npf_ecwid.orders.ports import IntakeBatch
+from npf_ecwid.tables import NpfOrder, NpfOrderLine
+from npf_ecwid.warehouse.db_intake import DatabaseIntake
 
 ORDER = NpfOrder.__table__  # type: ignore[attr-defined]
 LINE = NpfOrderLine.__table__  # type: ignore[attr-defined]
@@ -38,23 +40,6 @@ KEY = ("client", "ecwid_order_id")
 # Refreshed on every re-pull without counting as a change.
 INFORMATIONAL = ("fulfillment_status", "ecwid_updated_at", "internal_id")
 STAMPS = ("received_at", "updated_at", "changed_at", "cancelled_at", "cancel_reason", "revision")
-
-
-def frame_records(frame: pd.DataFrame, columns: Sequence[str], **constants: Any) -> list[dict]:
-    """Plain-Python rows for the DB driver: NA/NaT -> None, Timestamps -> datetime."""
-    lists: list[list[Any]] = []
-    for column in columns:
-        series = frame[column]
-        if isinstance(series.dtype, pd.DatetimeTZDtype):
-            values = [None if pd.isna(v) else v.to_pydatetime() for v in series]
-        elif series.dtype == bool:
-            values = series.tolist()
-        else:
-            values = series.astype(object).where(series.notna(), None).tolist()
-        lists.append(values)
-    keys = [*columns, *constants]
-    fixed = tuple(constants.values())
-    return [dict(zip(keys, (*row, *fixed), strict=True)) for row in zip(*lists, strict=True)]
 
 
 ORDER_COLUMNS = [c.name for c in ORDER.columns if c.name not in {*KEY, *STAMPS}]

@@ -7,26 +7,16 @@ rows through `add_shipments`); the push's own state lives in `npf_tracking_push`
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol
 
 import pandas as pd
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from npf_ecwid.db import dialect_insert
-from npf_ecwid.tracking.plan import SHIPMENT_COLUMNS
-from npf_ecwid.warehouse.tables import PARCEL_COLUMNS, NpfOrder, NpfShipment
+from npf_ecwid.tables import PARCEL_COLUMNS, NpfShipment
+from npf_ecwid.tracking.ports import SHIPMENT_COLUMNS, FileReport
 
 SHIPMENTS = NpfShipment.__table__  # type: ignore[attr-defined]
-
-
-class ShipmentSource(Protocol):
-    """Where the warehouse says what it shipped."""
-
-    def shipments(self, client: str) -> pd.DataFrame:
-        """Every parcel recorded for `client` (not only new ones: planning needs all parcels of
-        an order to send them together), with `SHIPMENT_COLUMNS` plus the row `id`."""
-        ...
 
 
 def _frame(rows: Iterable[NpfShipment]) -> pd.DataFrame:
@@ -36,20 +26,17 @@ def _frame(rows: Iterable[NpfShipment]) -> pd.DataFrame:
 
 
 class SqlShipmentSource:
+    """`ShipmentSource` on `npf_shipment` alone (reads no files, so no reports)."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.reports: list[FileReport] = []
+        self.waiting: list[str] = []
 
     def shipments(self, client: str) -> pd.DataFrame:
         query = select(NpfShipment).where(NpfShipment.client == client).order_by(NpfShipment.id)
         with Session(self.engine) as session:
             return _frame(session.execute(query).scalars())
-
-
-def known_order_ids(engine: Engine, client: str) -> set[str]:
-    """Order ids the order pull handed to the warehouse (`npf_order`) for `client`."""
-    query = select(NpfOrder.ecwid_order_id).where(NpfOrder.client == client)
-    with Session(engine) as session:
-        return set(session.execute(query).scalars())
 
 
 def add_shipments(engine: Engine, rows: Iterable[NpfShipment]) -> int:

@@ -6,8 +6,8 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from npf_ecwid.stock.source import StockFeed, StockLevel
-from npf_ecwid.warehouse.tables import NpfStock
+from npf_ecwid.stock.ports import StockFeed, StockLevel
+from npf_ecwid.tables import NpfStock
 
 
 class SqlStockSource:

@@ -56,7 +56,7 @@ def test_duplicate_wrong_url_and_missing_pushes_are_counted(tmp_path: Path) -> N
 
     from sqlmodel import Session
 
-    from npf_ecwid.warehouse.tables import NpfOrder
+    from npf_ecwid.tables import NpfOrder
 
     ids = [o["id"] for o in store.orders()[-3:]]
     now = datetime.now(UTC)
@@ -110,7 +110,7 @@ def test_deleted_orders_must_end_cancelled_and_never_be_pushed_after(tmp_path: P
 
     from sqlmodel import Session
 
-    from npf_ecwid.warehouse.tables import NpfOrder
+    from npf_ecwid.tables import NpfOrder
 
     world, engine = _world(tmp_path)
     spec, store = world.spec("ACME"), world.store("ACME")

@@ -21,6 +21,7 @@ from npf_ecwid.ecwid.models import Order, Page, Profile
 from npf_ecwid.migrations import upgrade
 from npf_ecwid.onboarding.oauth import exchange_code
 from npf_ecwid.orders.filters import plan_query
+from npf_ecwid.orders.ports import IntakeBatch
 from npf_ecwid.orders.pull import fetch_orders, next_watermark, prepare
 from npf_ecwid.sandbox import Faults, Sandbox, create_app, generate_store
 from npf_ecwid.sandbox.oauth import OAuthApp, add_oauth_routes
@@ -30,7 +31,6 @@ from npf_ecwid.shipping.app import create_app as create_rates_app
 from npf_ecwid.shipping.ratecard import DEMO_RATES, load_rate_cards
 from npf_ecwid.shipping.rates_keys import STORAGE_KEY, static_keys
 from npf_ecwid.shipping.service import static_cards
-from npf_ecwid.warehouse.base import IntakeBatch
 from npf_ecwid.warehouse.sql_orders import SqlOrderIntake
 from npf_ecwid.webhooks.debounce import Debouncer
 from npf_ecwid.webhooks.receiver import WebhookReceiver

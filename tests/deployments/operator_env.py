@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from npf_ecwid.db import get_engine
 from npf_ecwid.migrations import upgrade
-from npf_ecwid.warehouse.tables import NpfOrder
+from npf_ecwid.tables import NpfOrder
 
 
 def operator_env(

@@ -28,7 +28,7 @@ from npf_ecwid.config import load_clients
 from npf_ecwid.db import get_engine
 from npf_ecwid.migrations import upgrade
 from npf_ecwid.sandbox import Sandbox, create_app, generate_store, serve_in_thread
-from npf_ecwid.warehouse.tables import NpfOrder
+from npf_ecwid.tables import NpfOrder
 
 pytestmark = pytest.mark.prefect
 TOKEN = "secret_retry_token"

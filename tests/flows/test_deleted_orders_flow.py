@@ -13,8 +13,8 @@ from flows.orders import sync_orders
 from flows.tracking import push_tracking
 from npf_ecwid.orders.deletions import DELETED_REASON
 from npf_ecwid.sandbox import SandboxStore, generate_store
+from npf_ecwid.tables import NpfShipment
 from npf_ecwid.warehouse.sql_shipments import add_shipments
-from npf_ecwid.warehouse.tables import NpfShipment
 from tests.orders.served import STORE_ID, PullEnv
 
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_server")]

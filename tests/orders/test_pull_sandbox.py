@@ -9,9 +9,9 @@ from typing import Any
 from npf_ecwid.config import get_client
 from npf_ecwid.connect import open_ecwid
 from npf_ecwid.orders.filters import plan_query, start_instant
+from npf_ecwid.orders.ports import IntakeBatch
 from npf_ecwid.orders.pull import fetch_orders, next_watermark, prepare
 from npf_ecwid.settings import get_settings
-from npf_ecwid.warehouse.base import IntakeBatch
 from npf_ecwid.warehouse.sql_orders import SqlOrderIntake
 from tests.orders.served import PullEnv, expected_ids
 

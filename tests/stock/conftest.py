@@ -18,7 +18,7 @@ from npf_ecwid.migrations import upgrade
 from npf_ecwid.sandbox import Faults, Sandbox, SandboxStore, create_app, generate_store
 from npf_ecwid.sandbox.server import serve_in_thread
 from npf_ecwid.settings import Settings, get_settings
-from npf_ecwid.warehouse.tables import NpfOrder, NpfStock
+from npf_ecwid.tables import NpfOrder, NpfStock
 
 STORE_ID = 1003
 TOKEN = "sandbox-token"

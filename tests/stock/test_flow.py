@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 import flows.stock
 from cli import app
 from flows.stock import StockSyncError, sync_stock
-from npf_ecwid.warehouse.tables import NpfOrder
+from npf_ecwid.tables import NpfOrder
 from tests.stock.conftest import CODE, StockEnv, make_env
 
 pytestmark = pytest.mark.prefect

@@ -14,7 +14,7 @@ from npf_ecwid.stock.frames import catalogue_units, feed_frame
 from npf_ecwid.stock.guard import check_guard
 from npf_ecwid.stock.inflight import handoff_frame, inflight_units, order_lines
 from npf_ecwid.stock.plan import Action, action_counts, build_plan, changes
-from npf_ecwid.stock.source import StockLevel
+from npf_ecwid.stock.ports import StockLevel
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 NO_INFLIGHT = pd.DataFrame({"sku": pd.Series(dtype=object), "inflight": pd.Series(dtype="int64")})

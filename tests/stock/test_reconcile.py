@@ -17,8 +17,8 @@ from npf_ecwid.sandbox.app import ScriptedFault
 from npf_ecwid.stock.batch import inventory_path
 from npf_ecwid.stock.reconcile import StockRunResult, reconcile
 from npf_ecwid.stock.report import REPORT_COLUMNS
+from npf_ecwid.tables import NpfShipment
 from npf_ecwid.warehouse.sql_stock import SqlStockSource
-from npf_ecwid.warehouse.tables import NpfShipment
 from tests.stock.conftest import CODE, STORE_ID, TOKEN, StockEnv, make_env
 
 NPF001, NPF004, NPF004_S = 500_000_001, 500_000_004, 600_000_041

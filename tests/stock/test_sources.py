@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from npf_ecwid.db import get_engine
 from npf_ecwid.migrations import upgrade
+from npf_ecwid.settings import Settings
 from npf_ecwid.stock.handoffs import read_handoffs
 from npf_ecwid.stock.history import (
     PushState,
@@ -21,10 +22,10 @@ from npf_ecwid.stock.history import (
     start_run,
     unresolved_pushes,
 )
-from npf_ecwid.stock.reconcile import open_stock_source
+from npf_ecwid.tables import NpfOrder, NpfShipment, NpfStock
 from npf_ecwid.warehouse.files_stock import FileStockSource, stock_inbox
 from npf_ecwid.warehouse.sql_stock import SqlStockSource
-from npf_ecwid.warehouse.tables import NpfOrder, NpfShipment, NpfStock
+from npf_ecwid.wiring import open_stock_source
 
 T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 
@@ -91,9 +92,10 @@ def test_file_source_takes_newest_clean_csv_and_quarantines_bad_ones(tmp_path: P
 
 def test_file_source_missing_inbox_or_header(tmp_path: Path, engine) -> None:
     assert not FileStockSource(tmp_path).read_stock("ACME").levels
-    assert isinstance(open_stock_source("ACME", tmp_path, engine), SqlStockSource)
+    settings = Settings(data_dir=tmp_path, database_url=str(engine.url))
+    assert isinstance(open_stock_source("ACME", settings), SqlStockSource)
     write_csv(stock_inbox(tmp_path, "ACME"), "x.csv", "code,qty\nA,1\n", T0)
-    assert isinstance(open_stock_source("ACME", tmp_path, engine), FileStockSource)
+    assert isinstance(open_stock_source("ACME", settings), FileStockSource)
     feed = FileStockSource(tmp_path).read_stock("ACME")
     assert not feed.levels and "header lacks sku, on_hand, available" in feed.problems[0]
     assert "no usable stock CSV" in feed.problems[-1]

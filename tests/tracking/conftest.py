@@ -23,7 +23,7 @@ from npf_ecwid.sandbox.app import Faults, Sandbox, create_app
 from npf_ecwid.sandbox.server import serve_in_thread
 from npf_ecwid.sandbox.store import SandboxStore, generate_store
 from npf_ecwid.settings import Settings
-from npf_ecwid.warehouse.tables import NpfOrder, NpfShipment
+from npf_ecwid.tables import NpfOrder, NpfShipment
 
 STORE_ID = 1003
 

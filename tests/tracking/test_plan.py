@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 
 from npf_ecwid.tracking.plan import (
-    SHIPMENT_COLUMNS,
     LedgerEntry,
     PushStatus,
     numbers_key,
     plan_pushes,
 )
+from npf_ecwid.tracking.ports import SHIPMENT_COLUMNS
 
 
 def shipments(*rows: tuple) -> pd.DataFrame:

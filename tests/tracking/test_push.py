@@ -8,6 +8,7 @@ from npf_ecwid.tracking.plan import Plan, PushStatus
 from npf_ecwid.tracking.prepare import prepare_plan
 from npf_ecwid.tracking.push import PushRun, apply_plan
 from npf_ecwid.warehouse.files_shipments import FileShipmentSource, inbox_dir
+from npf_ecwid.warehouse.sql_orders import SqlOrderIntake
 from tests.tracking.conftest import TrackingEnv
 
 
@@ -16,7 +17,9 @@ async def push(
 ) -> tuple[Plan, PushRun]:
     config = env.client()
     source = FileShipmentSource(env.engine, inbox_dir(env.data_dir))
-    plan = prepare_plan(env.engine, config, source, retry_failed=retry_failed)
+    plan = prepare_plan(
+        env.engine, config, source, SqlOrderIntake(env.engine), retry_failed=retry_failed
+    )
     options = {"max_attempts": attempts, "backoff_base": 0.01, "backoff_max": 0.05}
     async with open_ecwid(config, env.settings(), **options) as ecwid:
         record = None if dry_run else recorder(env.engine)
@@ -205,7 +208,8 @@ async def test_a_run_whose_writer_lock_was_taken_over_sends_no_put(tracking_env)
         env.ship(order_id, f"F{n}")
     clock = [datetime.now(UTC)]
     config = env.client()
-    plan = prepare_plan(env.engine, config, FileShipmentSource(env.engine, inbox_dir(env.data_dir)))
+    source = FileShipmentSource(env.engine, inbox_dir(env.data_dir))
+    plan = prepare_plan(env.engine, config, source, SqlOrderIntake(env.engine))
     with client_lock(env.engine, "ACME", "stalled", clock=lambda: clock[0]) as old:
         clock[0] += timedelta(hours=1)
         with client_lock(env.engine, "ACME", "next", clock=lambda: clock[0]):

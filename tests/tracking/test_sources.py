@@ -12,9 +12,10 @@ from sqlmodel import Session
 
 from npf_ecwid.db import get_engine
 from npf_ecwid.migrations import upgrade
+from npf_ecwid.tables import NpfShipment
 from npf_ecwid.warehouse.files_shipments import FileShipmentSource, inbox_dir
-from npf_ecwid.warehouse.sql_shipments import SqlShipmentSource, known_order_ids
-from npf_ecwid.warehouse.tables import NpfShipment
+from npf_ecwid.warehouse.sql_orders import SqlOrderIntake
+from npf_ecwid.warehouse.sql_shipments import SqlShipmentSource
 
 HEADER = "client,ecwid_order_id,tracking_number,carrier,tracking_url,shipped_at\n"
 
@@ -38,7 +39,7 @@ def test_sql_source_reads_one_clients_parcels_in_row_order(engine) -> None:
     frame = SqlShipmentSource(engine).shipments("ACME")
     assert list(frame["tracking_number"]) == ["A1", "A2"]
     assert frame["shipped_at"].iloc[1] == at
-    assert known_order_ids(engine, "ACME") == set()
+    assert SqlOrderIntake(engine).handed_off("ACME", ["ACME-1"]) == set()
 
 
 def drop(data_dir: Path, name: str, body: str | bytes, *, age: float = 60.0) -> Path:

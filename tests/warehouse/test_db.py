@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from npf_ecwid.db import get_engine
 from npf_ecwid.migrations import upgrade
-from npf_ecwid.warehouse.tables import NpfStock
+from npf_ecwid.tables import NpfStock
 
 INTERFACE_TABLES = {"npf_order", "npf_order_line", "npf_shipment", "npf_stock"}
 

@@ -15,10 +15,10 @@ from npf_ecwid.ecwid.models import DeletedOrder
 from npf_ecwid.migrations import upgrade
 from npf_ecwid.normalise import normalise_orders
 from npf_ecwid.orders.deletions import DELETED_REASON, deleted_order_ids
-from npf_ecwid.warehouse.base import IntakeBatch
+from npf_ecwid.orders.ports import IntakeBatch
+from npf_ecwid.tables import NpfOrder
 from npf_ecwid.warehouse.files_orders import FileOrderIntake
 from npf_ecwid.warehouse.sql_orders import SqlOrderIntake
-from npf_ecwid.warehouse.tables import NpfOrder
 from tests.dbs import upgraded
 from tests.orders.ecwid_orders import order
 from tests.warehouse.legacy import legacy_database
@@ -138,8 +138,8 @@ def test_upgrade_adds_cancel_reason_to_an_older_database(empty_url):
 
 
 def test_a_quarantined_order_deleted_in_ecwid_leaves_the_quarantine(tmp_path):
+    from npf_ecwid.orders.ports import Quarantined
     from npf_ecwid.orders.state import list_quarantine
-    from npf_ecwid.warehouse.base import Quarantined
 
     engine = get_engine(upgraded(f"sqlite:///{tmp_path}/wh.db"))
     intake = SqlOrderIntake(engine)

@@ -25,7 +25,7 @@ from cli import app
 from npf_ecwid.breaker.store import REFUSED, TokenBreakerRow
 from npf_ecwid.db import SchemaNotCurrent, get_engine, import_table_modules
 from npf_ecwid.migrations import head_revision, revision_of, upgrade
-from npf_ecwid.warehouse.tables import (
+from npf_ecwid.tables import (
     NpfOrder,
     NpfOrderLine,
     NpfShipment,

@@ -11,8 +11,8 @@ from sqlalchemy import text
 
 from npf_ecwid.db import get_engine
 from npf_ecwid.normalise import normalise_orders
+from npf_ecwid.orders.ports import IntakeBatch, Quarantined
 from npf_ecwid.orders.state import list_quarantine
-from npf_ecwid.warehouse.base import IntakeBatch, Quarantined
 from npf_ecwid.warehouse.files_orders import FileOrderIntake
 from npf_ecwid.warehouse.sql_orders import SqlOrderIntake
 from tests.dbs import upgraded

@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 
 from npf_ecwid.db import get_engine
 from npf_ecwid.migrations import upgrade
+from npf_ecwid.tables import PARCEL_KEY, NpfShipment
 from npf_ecwid.warehouse.sql_shipments import add_shipments
-from npf_ecwid.warehouse.tables import PARCEL_KEY, NpfShipment
 from tests.dbs import upgraded
 from tests.warehouse.legacy import legacy_database
 

@@ -20,6 +20,10 @@ State tables (the integration's own): `orders_watermark` (per-client incremental
 position), `orders_quarantine` (orders that failed validation, with reason and raw JSON) and
 `orders_file_ledger` (what the file-drop adapter last wrote per order).
 All timestamps are aware UTC (`UTCDateTime`).
+
+A schema module beside `db`, not inside `warehouse/`: the domain packages read their state
+tables here and the warehouse adapters write the interface tables, so both import it and
+neither imports the other (`warehouse` -> `orders`/`stock`/`tracking`, never the reverse).
 """
 
 from __future__ import annotations

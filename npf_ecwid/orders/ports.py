@@ -1,14 +1,15 @@
 """The order hand-off port: what the order pull needs from a warehouse, whatever its medium.
 
-Adapters: `sql_orders.SqlOrderIntake` (the `npf_order`/`npf_order_line` tables) and
-`files_orders.FileOrderIntake` (one file per batch in an outbox folder). Both keep the pull's
-state (watermark, quarantine) in the integration's database and commit a batch's orders,
-quarantine entries and the watermark advance together, so a crash at any point leaves either
-all of a batch or none of it, and the watermark never passes orders that were not handed off.
+The port and its records live here, in the domain; the adapters in `npf_ecwid.warehouse`
+import them and `npf_ecwid.wiring.open_order_intake` chooses one (`NPF_WAREHOUSE`).
+Adapters: `warehouse.sql_orders.SqlOrderIntake` (the `npf_order`/`npf_order_line` tables)
+and `warehouse.files_orders.FileOrderIntake` (one file per batch in an outbox folder). Both
+keep the pull's state (watermark, quarantine) in the integration's database and commit a
+batch's orders, quarantine entries and the watermark advance together, so a crash at any
+point leaves either all of a batch or none of it, and the watermark never passes orders that
+were not handed off.
 
-What counts as a change: `content_hash` (see `npf_ecwid.normalise`). Same hash = unchanged
-(e.g. only `updateDate` moved, as our own tracking pushes do), even if the fulfilment status
-moved; different hash = updated (revision bumped, `changed_at` set).
+What counts as a change: `npf_ecwid.orders.classify`.
 """
 
 from __future__ import annotations
@@ -79,14 +80,6 @@ class IntakeResult:
     deleted_ignored: list[str] = field(default_factory=list)  # never handed off
 
 
-@dataclass(frozen=True)
-class Previous:
-    """What the warehouse already holds for an order."""
-
-    content_hash: str
-    revision: int
-
-
 class OrderIntake(Protocol):
     """Hand orders to the warehouse exactly once per relevant version."""
 
@@ -108,47 +101,3 @@ class OrderIntake(Protocol):
         or nothing. Idempotent: committing the same batch twice changes nothing the second
         time."""
         ...
-
-
-@dataclass(frozen=True)
-class Classified:
-    new: list[str]
-    changed: list[str]
-    unchanged: list[str]
-    previous: dict[str, Previous]  # what the warehouse held before this batch
-
-
-def classify(frames: OrderFrames, previous: dict[str, Previous]) -> Classified:
-    """Split the batch's orders by what the warehouse already holds."""
-    new: list[str] = []
-    changed: list[str] = []
-    unchanged: list[str] = []
-    ids = frames.orders["ecwid_order_id"].tolist()
-    for order_id, digest in zip(ids, frames.orders["content_hash"].tolist(), strict=True):
-        before = previous.get(order_id)
-        if before is None:
-            new.append(order_id)
-        elif before.content_hash != digest:
-            changed.append(order_id)
-        else:
-            unchanged.append(order_id)
-    return Classified(new, changed, unchanged, previous)
-
-
-def handed_off_rows(frames: OrderFrames, classified: Classified) -> list[HandedOff]:
-    """One record per order handed off (for the per-order log line)."""
-    kinds = dict.fromkeys(classified.new, "new") | dict.fromkeys(classified.changed, "updated")
-    o = frames.orders
-    rows = o[o["ecwid_order_id"].isin(list(kinds))]
-    return [
-        HandedOff(ref, int(lines), pay, ful, kinds[oid], bool(cancelled))
-        for oid, ref, lines, pay, ful, cancelled in zip(
-            rows["ecwid_order_id"],
-            rows["order_ref"],
-            rows["line_count"].fillna(0),
-            rows["payment_status"].astype(object),
-            rows["fulfillment_status"].astype(object),
-            rows["is_cancelled"],
-            strict=True,
-        )
-    ]
