@@ -18,6 +18,7 @@ SQLite is set up for several processes at once (flows, the CLI, a WMS reader):
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import weakref
@@ -29,6 +30,7 @@ from pathlib import Path
 from threading import Lock
 from typing import Any
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import (
     Connection,
     DateTime,
@@ -200,6 +202,21 @@ def schema_unchecked() -> Iterator[None]:
         _unchecked.reset(token)
 
 
+# The migrations live in the `migrations` package beside this module; the engine's schema check
+# reads their head from the files here, so `db` needs nothing from that package (which uses db).
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+UPGRADE_COMMAND = "npf-ecwid db upgrade"
+
+
+@functools.cache
+def head_revision() -> str:
+    """The newest revision this code knows (read once per process from `migrations/versions/`)."""
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    if head is None:
+        raise RuntimeError(f"no migrations found in {MIGRATIONS_DIR / 'versions'}")
+    return head
+
+
 def mark_schema_current(engine: Engine) -> None:
     """Record that `engine`'s database is at head (after an upgrade or a passing check)."""
     _current.add(engine)
@@ -225,8 +242,6 @@ def _watch_schema(engine: Engine) -> None:
     def _check_schema(dbapi_connection: Any, _record: Any) -> None:
         if engine in _current or _unchecked.get():
             return
-        from npf_ecwid.migrations import UPGRADE_COMMAND, head_revision
-
         head = head_revision()
         stamped = _stamped_revisions(dbapi_connection)
         if stamped == [head]:

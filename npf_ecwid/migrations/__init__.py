@@ -13,20 +13,20 @@ it); `tests/warehouse/test_migrations.py` fails while the tables and the revisio
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
-from npf_ecwid.db import mark_schema_current, schema_unchecked
+from npf_ecwid.db import (
+    MIGRATIONS_DIR,
+    head_revision,
+    mark_schema_current,
+    schema_unchecked,
+)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent
-UPGRADE_COMMAND = "npf-ecwid db upgrade"
 # Taken for the whole upgrade on PostgreSQL so processes starting together migrate one at a
 # time (SQLite serialises through the engine's BEGIN IMMEDIATE). The number `init_db` used.
 _PG_LOCK_KEY = 8675309
@@ -51,15 +51,6 @@ def alembic_config(connection: Connection | None = None) -> Config:
     if connection is not None:
         config.attributes["connection"] = connection
     return config
-
-
-@functools.cache
-def head_revision() -> str:
-    """The newest revision this code knows (read once per process from `versions/`)."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    if head is None:
-        raise RuntimeError(f"no migrations found in {MIGRATIONS_DIR / 'versions'}")
-    return head
 
 
 def current_revision(connection: Connection) -> str | None:
