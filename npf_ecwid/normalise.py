@@ -32,9 +32,7 @@ import numpy as np
 import pandas as pd
 
 from npf_ecwid.ecwid.models import FulfillmentStatus, Order, PaymentStatus, Person
-
-CANCELLED_PAYMENT = frozenset({PaymentStatus.CANCELLED, PaymentStatus.REFUNDED})
-CANCELLED_FULFILLMENT = frozenset({FulfillmentStatus.WILL_NOT_DELIVER})
+from npf_ecwid.order_status import is_cancelled
 
 ORDER_STRING_COLUMNS = (
     "ecwid_order_id",
@@ -92,21 +90,6 @@ class OrderFrames:
     def without(self, order_ids: Iterable[str]) -> OrderFrames:
         """All but these orders (and their lines)."""
         return self._select(order_ids, False)
-
-
-def is_cancelled(
-    payment_status: str | None,
-    fulfillment_status: str | None,
-    cancelled_custom: frozenset[str] = frozenset(),
-) -> bool:
-    """The warehouse must not ship: payment CANCELLED/REFUNDED or fulfilment WILL_NOT_DELIVER,
-    or a custom status the client maps to `cancelled` (`cancelled_custom`).
-    PARTIALLY_REFUNDED is not a cancellation (the rest of the order still ships)."""
-    return (
-        payment_status in CANCELLED_PAYMENT
-        or fulfillment_status in CANCELLED_FULFILLMENT
-        or (payment_status in cancelled_custom or fulfillment_status in cancelled_custom)
-    )
 
 
 def _name(person: Person | None) -> str | None:
@@ -203,11 +186,7 @@ def _order_row(order: Order, cancelled_custom: frozenset[str]) -> tuple[Any, ...
         len(order.items),
         pickup_time.timestamp() if pickup_time is not None else np.nan,
         pickup,
-        (  # is_cancelled, inlined: this runs once per order of a 100,000-order backfill
-            payment in CANCELLED_PAYMENT
-            or fulfillment in CANCELLED_FULFILLMENT
-            or (payment in cancelled_custom or fulfillment in cancelled_custom)
-        ),
+        is_cancelled(payment, fulfillment, cancelled_custom),
         payment,
         order.id,
         order.internal_id,
@@ -225,7 +204,8 @@ def normalise_orders(
     """Both dataframes for `orders` (duplicates by `id`: the last one wins).
 
     `currency` is the store's (from `GET /profile`); Ecwid orders do not carry it.
-    `cancelled_custom`: the custom statuses the client maps to `cancelled` (`is_cancelled`).
+    `cancelled_custom`: the custom statuses the client maps to `cancelled`
+    (`order_status.is_cancelled`).
     One pass builds a plain tuple per order and per line, and the order's content hash from
     slices of them, while the order's models are still in the CPU cache (one pass per column,
     each reading one field from every model, was ~2x slower); `_columns` then turns the tuples

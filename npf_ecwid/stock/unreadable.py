@@ -33,10 +33,7 @@ from typing import Any
 import pandas as pd
 
 from npf_ecwid.ecwid.stats import RejectedItem
-from npf_ecwid.stock.inflight import DONE_FULFILMENT, LINE_COLUMNS, RELEASED_PAYMENT
-
-_DONE = frozenset(s.value for s in DONE_FULFILMENT)
-_RELEASED = frozenset(s.value for s in RELEASED_PAYMENT)
+from npf_ecwid.stock.inflight import LINE_COLUMNS, holds_stock
 
 
 @dataclass
@@ -92,7 +89,11 @@ def _holds_no_stock(raw: Any) -> bool:
     """Only a clearly readable released/done status excludes an order (else it counts)."""
     if not isinstance(raw, dict):
         return False
-    return raw.get("paymentStatus") in _RELEASED or raw.get("fulfillmentStatus") in _DONE
+    payment, fulfillment = raw.get("paymentStatus"), raw.get("fulfillmentStatus")
+    return not holds_stock(
+        payment if isinstance(payment, str) else None,
+        fulfillment if isinstance(fulfillment, str) else None,
+    )
 
 
 def unreadable_open_orders(
