@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from npf_ecwid.ecwid.models import FulfillmentStatus, Order, PaymentStatus, Person
+from npf_ecwid.newest import newest_by_id
 from npf_ecwid.order_status import is_cancelled
 
 ORDER_STRING_COLUMNS = (
@@ -201,7 +202,7 @@ def normalise_orders(
     currency: str | None = None,
     cancelled_custom: frozenset[str] = frozenset(),
 ) -> OrderFrames:
-    """Both dataframes for `orders` (duplicates by `id`: the last one wins).
+    """Both dataframes for `orders` (duplicates by `id`: the newest copy wins, `newest_by_id`).
 
     `currency` is the store's (from `GET /profile`); Ecwid orders do not carry it.
     `cancelled_custom`: the custom statuses the client maps to `cancelled`
@@ -215,7 +216,7 @@ def normalise_orders(
     trigger a full collection over every object in the process (seconds, with the batch's
     models in memory).
     """
-    unique = list({order.id: order for order in orders}.values())
+    unique = newest_by_id(orders)
     rows: list[tuple[Any, ...]] = []
     lines: list[tuple[Any, ...]] = []
     digests: list[str] = []

@@ -38,12 +38,12 @@ from npf_ecwid.ecwid.paging import (
     PagingKeptChanging,
     bridge_offsets,
     cut_short,
-    newest_by_id,
     page_offsets,
     parse_kept_page,
     parse_page,
 )
 from npf_ecwid.ecwid.session import EcwidSession, parse
+from npf_ecwid.newest import newest_by_id
 
 log = logging.getLogger("npf_ecwid.ecwid")
 

@@ -109,22 +109,6 @@ def describe_fields(error: ValidationError, limit: int = 5) -> str:
     return "; ".join(problems[:limit]) + more
 
 
-def newest_by_id(items: Iterable[T]) -> list[T]:
-    """Each `id` once, in first-seen order; of two copies the newer `updateTimestamp` wins
-    (an item listed twice because it changed while we paged), ties keep the first."""
-    best: dict[Any, T] = {}
-    for item in items:
-        key = item.id  # type: ignore[attr-defined]
-        previous = best.get(key)
-        if previous is None or _stamp(item) > _stamp(previous):
-            best[key] = item
-    return list(best.values())
-
-
-def _stamp(item: BaseModel) -> int:
-    return getattr(item, "update_timestamp", None) or 0
-
-
 # --- paging a result set that changes meanwhile -----------------------------------------------
 #
 # Offset paging over a live result set: when items leave it (an order cancelled while a
