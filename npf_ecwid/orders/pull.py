@@ -21,7 +21,7 @@ import asyncio
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from npf_ecwid.config import ClientConfig, StatusMeaning
@@ -30,6 +30,7 @@ from npf_ecwid.ecwid.client import OrderQuery
 from npf_ecwid.ecwid.errors import EcwidAuthError, EcwidError
 from npf_ecwid.ecwid.models import DeletedOrder, Order
 from npf_ecwid.ecwid.stats import RejectedItem
+from npf_ecwid.local_day import local_midnight
 from npf_ecwid.newest import newest_by_id
 from npf_ecwid.normalise import OrderFrames, normalise_orders
 from npf_ecwid.orders.deletions import DELETED_REASON, DeletionQuery
@@ -107,7 +108,7 @@ def parse_since(value: str, zone: str) -> datetime:
             f"--since {value!r} is not a date (YYYY-MM-DD) or ISO datetime"
         ) from None
     if len(value) <= 10:
-        parsed = datetime.combine(date.fromisoformat(value), time(0))
+        return local_midnight(date.fromisoformat(value), zone)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(zone))
     return parsed.astimezone(UTC)
