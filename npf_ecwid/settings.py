@@ -15,6 +15,8 @@ from dotenv import load_dotenv
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from npf_ecwid.validation_text import describe_validation
+
 DEFAULT_ECWID_API_URL = "https://app.ecwid.com/api/v3"
 DEFAULT_ECWID_OAUTH_URL = "https://my.ecwid.com/api/oauth"
 
@@ -95,9 +97,5 @@ def get_settings() -> Settings:
         return Settings()
     except ValidationError as error:
         # One line naming each variable; the value is not quoted (DATABASE_URL holds a password).
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in problem['loc'])}: "
-            + problem["msg"].removeprefix("Value error, ")
-            for problem in error.errors()
-        )
+        problems = describe_validation(error, None)
         raise SettingsError(f"settings: {problems}") from None

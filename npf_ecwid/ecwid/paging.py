@@ -16,6 +16,7 @@ from npf_ecwid.ecwid.errors import EcwidBadResponse, EcwidError
 from npf_ecwid.ecwid.models import EcwidModel, Page
 from npf_ecwid.ecwid.session import describe_validation_error, parse
 from npf_ecwid.ecwid.stats import ClientStats, RejectedItem
+from npf_ecwid.validation_text import describe_validation
 
 log = logging.getLogger("npf_ecwid.ecwid")
 
@@ -93,20 +94,10 @@ def rejected_item(item: Any, position: int, what: str, error: ValidationError) -
         what=what,
         position=position,
         item_id=str(item_id) if readable_id else None,
-        reason=describe_fields(error),
+        reason=describe_validation(error, top="(item)"),
         raw_json=json.dumps(item, ensure_ascii=False, separators=(",", ":")),
         update_timestamp=stamp if type(stamp) is int else None,
     )
-
-
-def describe_fields(error: ValidationError, limit: int = 5) -> str:
-    """Every problem as `field: message` (camelCase paths as Ecwid sends them, e.g.
-    `items.0.quantity: Input should be a valid integer`), at most `limit` of them."""
-    problems = [
-        f"{'.'.join(str(p) for p in e['loc']) or '(item)'}: {e['msg']}" for e in error.errors()
-    ]
-    more = f" (+{len(problems) - limit} more)" if len(problems) > limit else ""
-    return "; ".join(problems[:limit]) + more
 
 
 # --- paging a result set that changes meanwhile -----------------------------------------------

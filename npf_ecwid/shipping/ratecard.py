@@ -53,7 +53,7 @@ from pydantic import (
 )
 
 from npf_ecwid.shipping.models import FulfilmentType
-from npf_ecwid.shipping.validation import describe_validation
+from npf_ecwid.validation_text import describe_validation
 
 DEMO_RATES = Path(__file__).with_name("demo_rates.toml")
 

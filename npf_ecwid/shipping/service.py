@@ -23,7 +23,7 @@ from npf_ecwid.shipping.quote import CartTooHeavy, quote
 from npf_ecwid.shipping.ratecard import RateCard, load_rate_cards
 from npf_ecwid.shipping.rates_keys import RatesKeyLookup, key_matches
 from npf_ecwid.shipping.reloading import ReloadingFile
-from npf_ecwid.shipping.validation import describe_validation
+from npf_ecwid.validation_text import describe_validation
 
 log = logging.getLogger(__name__)
 

@@ -7,6 +7,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from npf_ecwid.stock.source import StockFeed, StockLevel
+from npf_ecwid.validation_text import describe_validation
 from npf_ecwid.warehouse.tables import NpfStock
 
 
@@ -32,6 +33,6 @@ class SqlStockSource:
                         )
                     )
                 except ValidationError as error:
-                    problem = error.errors()[0]["msg"]
+                    problem = describe_validation(error, top="(row)")
                     feed.problems.append(f"npf_stock sku {row.sku!r}: {problem}")
         return feed
