@@ -295,7 +295,3 @@ def _lines_frame(li: dict[str, np.ndarray]) -> pd.DataFrame:
     columns["weight"] = pd.array(li["weight"], dtype="Float64")
     columns["is_shipping_required"] = li["is_shipping_required"].astype(bool)
     return pd.DataFrame(columns, copy=False)
-
-
-def empty_frames() -> OrderFrames:
-    return normalise_orders([])

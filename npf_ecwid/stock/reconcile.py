@@ -39,14 +39,6 @@ from npf_ecwid.warehouse.files_stock import FileStockSource, stock_inbox
 from npf_ecwid.warehouse.sql_stock import SqlStockSource
 
 
-class StockRefused(RuntimeError):
-    """The safety guard refused the push; the message lists every reason."""
-
-
-class StockPushIncomplete(RuntimeError):
-    """Some deltas failed or have an unknown outcome; a re-run re-reads and recomputes them."""
-
-
 @dataclass
 class Feed:
     frame: pd.DataFrame
