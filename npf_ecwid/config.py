@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Callable, Iterable
 from datetime import date, time
 from enum import StrEnum
@@ -30,6 +29,7 @@ from pydantic import (
 
 from npf_ecwid.ecwid.models import FulfillmentStatus, PaymentStatus
 from npf_ecwid.settings import check_api_url
+from npf_ecwid.toml_file import read_toml
 from npf_ecwid.validation_text import describe_validation
 
 
@@ -172,12 +172,7 @@ def parse_client(code: str, table: dict[str, Any]) -> ClientConfig:
 
 def load_clients(path: Path) -> dict[str, ClientConfig]:
     """All clients in the file, in file order. Fails on the first invalid client table."""
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"clients file {path} not found (set NPF_CLIENTS)") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"clients file {path}: {error}") from None
+    document = read_toml(path, "clients file", ConfigError, " (set NPF_CLIENTS)")
     tables = document.get("clients", {})
     if not isinstance(tables, dict):
         raise ConfigError(f"clients file {path}: expected [clients.CODE] tables")
