@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Callable, Iterable
 from datetime import date, time
 from enum import StrEnum
@@ -30,6 +29,8 @@ from pydantic import (
 
 from npf_ecwid.ecwid.models import FulfillmentStatus, PaymentStatus
 from npf_ecwid.settings import check_api_url
+from npf_ecwid.toml_file import read_toml
+from npf_ecwid.validation_text import describe_validation
 
 
 class ConfigError(ValueError):
@@ -158,17 +159,6 @@ class ClientConfig(BaseModel):
         return (self.api_url or default_api_url).rstrip("/")
 
 
-def _describe(code: str, error: ValidationError) -> str:
-    parts = []
-    for problem in error.errors():
-        where = ".".join(str(p) for p in problem["loc"]) or "(table)"
-        message = problem["msg"].removeprefix("Value error, ")
-        if problem["type"] == "extra_forbidden":
-            message = "unknown field"
-        parts.append(f"field {where}: {message}")
-    return f"client {code}: " + "; ".join(parts)
-
-
 def parse_client(code: str, table: dict[str, Any]) -> ClientConfig:
     """Validate one client table; raises `ConfigError` naming the client and field."""
     if not isinstance(table, dict):
@@ -176,17 +166,13 @@ def parse_client(code: str, table: dict[str, Any]) -> ClientConfig:
     try:
         return ClientConfig.model_validate({**table, "code": code})
     except ValidationError as error:
-        raise ConfigError(_describe(code, error)) from None
+        detail = describe_validation(error, None, top="(table)", label="field ")
+        raise ConfigError(f"client {code}: {detail}") from None
 
 
 def load_clients(path: Path) -> dict[str, ClientConfig]:
     """All clients in the file, in file order. Fails on the first invalid client table."""
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"clients file {path} not found (set NPF_CLIENTS)") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"clients file {path}: {error}") from None
+    document = read_toml(path, "clients file", ConfigError, " (set NPF_CLIENTS)")
     tables = document.get("clients", {})
     if not isinstance(tables, dict):
         raise ConfigError(f"clients file {path}: expected [clients.CODE] tables")

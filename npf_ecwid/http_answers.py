@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from npf_ecwid.validation import describe_validation
+from npf_ecwid.validation_text import describe_validation
 
 Answer = tuple[int, dict[str, Any]]
 

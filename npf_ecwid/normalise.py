@@ -32,9 +32,8 @@ import numpy as np
 import pandas as pd
 
 from npf_ecwid.ecwid.models import FulfillmentStatus, Order, PaymentStatus, Person
-
-CANCELLED_PAYMENT = frozenset({PaymentStatus.CANCELLED, PaymentStatus.REFUNDED})
-CANCELLED_FULFILLMENT = frozenset({FulfillmentStatus.WILL_NOT_DELIVER})
+from npf_ecwid.newest import newest_by_id
+from npf_ecwid.order_status import is_cancelled
 
 ORDER_STRING_COLUMNS = (
     "ecwid_order_id",
@@ -92,21 +91,6 @@ class OrderFrames:
     def without(self, order_ids: Iterable[str]) -> OrderFrames:
         """All but these orders (and their lines)."""
         return self._select(order_ids, False)
-
-
-def is_cancelled(
-    payment_status: str | None,
-    fulfillment_status: str | None,
-    cancelled_custom: frozenset[str] = frozenset(),
-) -> bool:
-    """The warehouse must not ship: payment CANCELLED/REFUNDED or fulfilment WILL_NOT_DELIVER,
-    or a custom status the client maps to `cancelled` (`cancelled_custom`).
-    PARTIALLY_REFUNDED is not a cancellation (the rest of the order still ships)."""
-    return (
-        payment_status in CANCELLED_PAYMENT
-        or fulfillment_status in CANCELLED_FULFILLMENT
-        or (payment_status in cancelled_custom or fulfillment_status in cancelled_custom)
-    )
 
 
 def _name(person: Person | None) -> str | None:
@@ -203,11 +187,7 @@ def _order_row(order: Order, cancelled_custom: frozenset[str]) -> tuple[Any, ...
         len(order.items),
         pickup_time.timestamp() if pickup_time is not None else np.nan,
         pickup,
-        (  # is_cancelled, inlined: this runs once per order of a 100,000-order backfill
-            payment in CANCELLED_PAYMENT
-            or fulfillment in CANCELLED_FULFILLMENT
-            or (payment in cancelled_custom or fulfillment in cancelled_custom)
-        ),
+        is_cancelled(payment, fulfillment, cancelled_custom),
         payment,
         order.id,
         order.internal_id,
@@ -222,10 +202,11 @@ def normalise_orders(
     currency: str | None = None,
     cancelled_custom: frozenset[str] = frozenset(),
 ) -> OrderFrames:
-    """Both dataframes for `orders` (duplicates by `id`: the last one wins).
+    """Both dataframes for `orders` (duplicates by `id`: the newest copy wins, `newest_by_id`).
 
     `currency` is the store's (from `GET /profile`); Ecwid orders do not carry it.
-    `cancelled_custom`: the custom statuses the client maps to `cancelled` (`is_cancelled`).
+    `cancelled_custom`: the custom statuses the client maps to `cancelled`
+    (`order_status.is_cancelled`).
     One pass builds a plain tuple per order and per line, and the order's content hash from
     slices of them, while the order's models are still in the CPU cache (one pass per column,
     each reading one field from every model, was ~2x slower); `_columns` then turns the tuples
@@ -235,7 +216,7 @@ def normalise_orders(
     trigger a full collection over every object in the process (seconds, with the batch's
     models in memory).
     """
-    unique = list({order.id: order for order in orders}.values())
+    unique = newest_by_id(orders)
     rows: list[tuple[Any, ...]] = []
     lines: list[tuple[Any, ...]] = []
     digests: list[str] = []
@@ -314,10 +295,6 @@ def _lines_frame(li: dict[str, np.ndarray]) -> pd.DataFrame:
     columns["weight"] = pd.array(li["weight"], dtype="Float64")
     columns["is_shipping_required"] = li["is_shipping_required"].astype(bool)
     return pd.DataFrame(columns, copy=False)
-
-
-def empty_frames() -> OrderFrames:
-    return normalise_orders([])
 
 
 def frame_records(frame: pd.DataFrame, columns: Sequence[str], **constants: Any) -> list[dict]:

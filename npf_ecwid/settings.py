@@ -16,6 +16,8 @@ from dotenv import load_dotenv
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from npf_ecwid.validation_text import describe_validation
+
 DEFAULT_ECWID_API_URL = "https://app.ecwid.com/api/v3"
 DEFAULT_ECWID_OAUTH_URL = "https://my.ecwid.com/api/oauth"
 
@@ -136,10 +138,5 @@ def get_settings() -> Settings:
         return Settings()
     except ValidationError as error:
         # One line naming each variable; the value is not quoted (DATABASE_URL holds a password).
-        problems = "; ".join(
-            "".join(f"{p}." for p in problem["loc"]).removesuffix(".")
-            + (": " if problem["loc"] else "")
-            + problem["msg"].removeprefix("Value error, ")
-            for problem in error.errors()
-        )
+        problems = describe_validation(error, None)
         raise SettingsError(f"settings: {problems}") from None

@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Engine, func, select
 from npf_ecwid.breaker.store import REFUSED as BREAKER_REFUSED
 from npf_ecwid.breaker.store import TokenBreakerRow
 from npf_ecwid.config import ClientConfig, StockMode
+from npf_ecwid.local_day import start_of_today
 from npf_ecwid.onboarding.check import Verdict
 from npf_ecwid.onboarding.check_log import last_check
 from npf_ecwid.orders.ports import OrderIntake
@@ -60,12 +61,6 @@ class ClientStatus:
     stock_at: datetime | None
     token: str
     next_run: datetime | None
-
-
-def local_midnight(now: datetime, config: ClientConfig) -> datetime:
-    """Start of the client's current day (its `timezone`), as an aware datetime."""
-    local = now.astimezone(config.zone)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def token_state(connection: Connection, client: str) -> str:
@@ -125,7 +120,7 @@ def client_status(
             connection,
             select(func.count())
             .select_from(ORDER)
-            .where(ORDER.c.client == code, ORDER.c.received_at >= local_midnight(now, config)),
+            .where(ORDER.c.client == code, ORDER.c.received_at >= start_of_today(now, config.zone)),
         )
         quarantined = _count(
             connection,

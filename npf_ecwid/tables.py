@@ -1,6 +1,6 @@
 """The warehouse interface tables (the WMS reads and writes them) and the order pull's state.
 
-Interface tables (contract in DESIGN.md; change only on purpose):
+Interface tables (contract in docs/contracts.md; change only on purpose):
 - `npf_order`: one row per order, primary key (`client`, `ecwid_order_id`). Written by the
   order pull. `revision` starts at 1 and is bumped, with `changed_at`, every time a
   warehouse-relevant field changes after hand-off (status, address, lines, totals); the WMS

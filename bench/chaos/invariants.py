@@ -2,7 +2,7 @@
 what users can see: the sandbox stores (final state and the API write log), the warehouse
 tables, and the children's output.
 
-The filter rules are re-implemented here from the clients-file contract (DESIGN.md,
+The filter rules are re-implemented here from the clients-file contract (docs/contracts.md,
 npf_ecwid/orders/filters.py docstring) on purpose: reusing the flows' own filter code would
 make a filter bug invisible.
 """

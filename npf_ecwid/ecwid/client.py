@@ -39,7 +39,6 @@ from npf_ecwid.ecwid.paging import (
     PagingKeptChanging,
     bridge_offsets,
     cut_short,
-    newest_by_id,
     page_offsets,
     parse_page,
 )
@@ -48,6 +47,7 @@ from npf_ecwid.ecwid.retry import RetryPolicy
 from npf_ecwid.ecwid.session import BearerAuth, parse
 from npf_ecwid.ecwid.stats import ClientStats
 from npf_ecwid.ecwid.transport import ecwid_transport, request_extensions
+from npf_ecwid.newest import newest_by_id
 
 log = logging.getLogger("npf_ecwid.ecwid")
 

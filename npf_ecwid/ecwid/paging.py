@@ -15,6 +15,7 @@ from npf_ecwid.ecwid.errors import EcwidBadResponse, EcwidError
 from npf_ecwid.ecwid.models import Page
 from npf_ecwid.ecwid.session import describe_validation_error, parse
 from npf_ecwid.ecwid.stats import ClientStats, RejectedItem
+from npf_ecwid.validation_text import describe_validation
 
 log = logging.getLogger("npf_ecwid.ecwid")
 
@@ -67,36 +68,10 @@ def rejected_item(item: Any, position: int, what: str, error: ValidationError) -
         what=what,
         position=position,
         item_id=str(item_id) if readable_id else None,
-        reason=describe_fields(error),
+        reason=describe_validation(error, top="(item)"),
         raw_json=json.dumps(item, ensure_ascii=False, separators=(",", ":")),
         update_timestamp=stamp if type(stamp) is int else None,
     )
-
-
-def describe_fields(error: ValidationError, limit: int = 5) -> str:
-    """Every problem as `field: message` (camelCase paths as Ecwid sends them, e.g.
-    `items.0.quantity: Input should be a valid integer`), at most `limit` of them."""
-    problems = [
-        f"{'.'.join(str(p) for p in e['loc']) or '(item)'}: {e['msg']}" for e in error.errors()
-    ]
-    more = f" (+{len(problems) - limit} more)" if len(problems) > limit else ""
-    return "; ".join(problems[:limit]) + more
-
-
-def newest_by_id(items: Iterable[T]) -> list[T]:
-    """Each `id` once, in first-seen order; of two copies the newer `updateTimestamp` wins
-    (an item listed twice because it changed while we paged), ties keep the first."""
-    best: dict[Any, T] = {}
-    for item in items:
-        key = item.id  # type: ignore[attr-defined]
-        previous = best.get(key)
-        if previous is None or _stamp(item) > _stamp(previous):
-            best[key] = item
-    return list(best.values())
-
-
-def _stamp(item: BaseModel) -> int:
-    return getattr(item, "update_timestamp", None) or 0
 
 
 # --- paging a result set that changes meanwhile -----------------------------------------------

@@ -33,9 +33,9 @@ class BearerAuth(httpx.Auth):
 
 
 def describe_validation_error(error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(p) for p in first["loc"]) or "(body)"
-    return f"{error.error_count()} problem(s), first at {where}: {first['msg']}"
+    from npf_ecwid.validation_text import describe_validation  # the one wording (#19.6)
+
+    return describe_validation(error, 1, top="(body)")
 
 
 def parse(target: type[M] | TypeAdapter[M], response: httpx.Response, what: str) -> M:

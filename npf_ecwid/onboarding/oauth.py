@@ -39,17 +39,6 @@ class OAuthToken(BaseModel):
         return self.scope.split()
 
 
-def authorize_url(settings: Settings, scopes: list[str]) -> str:
-    """Where to send the merchant to approve the app (prints in `clients add --help`)."""
-    params = {
-        "client_id": settings.ecwid_app_client_id or "",
-        "redirect_uri": settings.ecwid_app_redirect_uri or "",
-        "response_type": "code",
-        "scope": " ".join(scopes),
-    }
-    return str(httpx.URL(settings.ecwid_oauth_url.rstrip("/") + "/authorize", params=params))
-
-
 def exchange_code(
     code: str, settings: Settings, *, transport: httpx.BaseTransport | None = None
 ) -> OAuthToken:

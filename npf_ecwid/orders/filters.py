@@ -32,24 +32,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from npf_ecwid.config import ClientConfig
 from npf_ecwid.ecwid.client import OrderQuery
+from npf_ecwid.local_day import local_midnight
 from npf_ecwid.normalise import OrderFrames
 
 OVERLAP = timedelta(minutes=10)
 
 
 def start_instant(day: date | None, zone: str) -> datetime | None:
-    """Local midnight of `day` in `zone`, as aware UTC."""
-    if day is None:
-        return None
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    """Local midnight of `day` (the client's `order_start_date`) in `zone`, as aware UTC."""
+    return None if day is None else local_midnight(day, zone)
 
 
 def plan_query(

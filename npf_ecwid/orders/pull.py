@@ -21,7 +21,7 @@ import asyncio
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from npf_ecwid.config import ClientConfig, StatusMeaning
@@ -30,6 +30,8 @@ from npf_ecwid.ecwid.client import OrderQuery
 from npf_ecwid.ecwid.errors import EcwidAuthError, EcwidError
 from npf_ecwid.ecwid.models import DeletedOrder, Order
 from npf_ecwid.ecwid.stats import RejectedItem
+from npf_ecwid.local_day import local_midnight
+from npf_ecwid.newest import newest_by_id
 from npf_ecwid.normalise import OrderFrames, normalise_orders
 from npf_ecwid.orders.deletions import DELETED_REASON, DeletionQuery
 from npf_ecwid.orders.filters import apply_filters
@@ -106,7 +108,7 @@ def parse_since(value: str, zone: str) -> datetime:
             f"--since {value!r} is not a date (YYYY-MM-DD) or ISO datetime"
         ) from None
     if len(value) <= 10:
-        parsed = datetime.combine(date.fromisoformat(value), time(0))
+        return local_midnight(date.fromisoformat(value), zone)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(zone))
     return parsed.astimezone(UTC)
@@ -159,26 +161,20 @@ def unreadable_orders(
     version is handed off; otherwise by a digest of the raw JSON, marked "(no id)" (such an
     entry stays listed until an operator clears it: nothing links it to the fixed order)."""
     parsed = {order.id for order in orders}
-    held: dict[str, Quarantined] = {}
-    for item in rejected:
-        key = _quarantine_key(item)
-        if key in parsed:
-            continue
-        stamp = item.update_timestamp
-        entry = Quarantined(
-            key,
+    unparsed = (item for item in rejected if _quarantine_key(item) not in parsed)
+    return tuple(
+        Quarantined(
+            _quarantine_key(item),
             f"unreadable order: {item.reason}",
             item.raw_json,
-            datetime.fromtimestamp(stamp, tz=UTC) if stamp is not None else None,
+            _updated_at(item.update_timestamp),
         )
-        previous = held.get(key)
-        if previous is None or _stamp(entry) > _stamp(previous):
-            held[key] = entry
-    return tuple(held.values())
+        for item in newest_by_id(unparsed, key=_quarantine_key)
+    )
 
 
-def _stamp(entry: Quarantined) -> datetime:
-    return entry.ecwid_updated_at or datetime.min.replace(tzinfo=UTC)
+def _updated_at(stamp: int | None) -> datetime | None:
+    return datetime.fromtimestamp(stamp, tz=UTC) if stamp is not None else None
 
 
 def _quarantine_key(item: RejectedItem) -> str:
@@ -221,7 +217,7 @@ def prepare(
     filtered = apply_filters(client, frames, handed_off)
     filtered.skipped.update(dict.fromkeys(gone, DELETED_REASON))
     problems = find_problems(filtered.kept)
-    by_id = {order.id: order for order in orders}
+    by_id = {order.id: order for order in newest_by_id(orders)}  # the copy normalised
     quarantined = [
         Quarantined(
             order_id,

@@ -36,7 +36,6 @@ typo never turns into a wrong price at checkout. Example (see `demo_rates.toml` 
 from __future__ import annotations
 
 import re
-import tomllib
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -53,7 +52,8 @@ from pydantic import (
 )
 
 from npf_ecwid.shipping.models import FulfilmentType
-from npf_ecwid.validation import describe_validation
+from npf_ecwid.toml_file import read_toml
+from npf_ecwid.validation_text import describe_validation
 
 DEMO_RATES = Path(__file__).with_name("demo_rates.toml")
 
@@ -224,13 +224,7 @@ def parse_rate_cards(document: dict[str, Any], source: str = "rate cards") -> di
 
 def load_rate_cards(path: Path) -> dict[int, RateCard]:
     """All stores' rate cards from a TOML file, keyed by Ecwid store id."""
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RateCardError(f"rate card file {path} not found") from None
-    except tomllib.TOMLDecodeError as error:
-        raise RateCardError(f"rate card file {path}: {error}") from None
-    return parse_rate_cards(document, source=str(path))
+    return parse_rate_cards(read_toml(path, "rate card file", RateCardError), source=str(path))
 
 
 def rates_path_for(clients_file: Path) -> Path:

@@ -26,21 +26,10 @@ import pandas as pd
 
 from npf_ecwid.config import StockMode
 from npf_ecwid.ecwid.models import FulfillmentStatus, Order, PaymentStatus
+from npf_ecwid.order_status import CANCELLED_FULFILLMENT, SHIPPED_OR_LATER, is_cancelled
 
 # Fulfilment statuses after which the units are no longer the warehouse's stock (or never will be).
-DONE_FULFILMENT = frozenset(
-    {
-        FulfillmentStatus.SHIPPED,
-        FulfillmentStatus.DELIVERED,
-        FulfillmentStatus.OUT_FOR_DELIVERY,
-        FulfillmentStatus.WILL_NOT_DELIVER,
-        FulfillmentStatus.RETURNED,
-    }
-)
-# Payment statuses whose orders hold no stock in Ecwid (given back, or never taken).
-RELEASED_PAYMENT = frozenset(
-    {PaymentStatus.CANCELLED, PaymentStatus.REFUNDED, PaymentStatus.INCOMPLETE}
-)
+DONE_FULFILMENT = SHIPPED_OR_LATER | CANCELLED_FULFILLMENT
 # What to ask Ecwid for: the open fulfilment statuses (custom ones count as open).
 OPEN_FULFILMENT = [s.value for s in FulfillmentStatus if s not in DONE_FULFILMENT]
 
@@ -49,14 +38,19 @@ HANDOFF_COLUMNS = ["order_id", "received_at", "shipped_at"]
 INFLIGHT_COLUMNS = ["sku", "inflight", "inflight_orders"]
 
 
-def holds_stock(order: Order, done_custom: frozenset[str] = frozenset()) -> bool:
+def holds_stock(
+    payment_status: str | None,
+    fulfillment_status: str | None,
+    done_custom: frozenset[str] = frozenset(),
+) -> bool:
     """True while Ecwid's quantity still has this order's units taken out and they have not
-    left the warehouse. `done_custom`: custom statuses the client maps to shipped/cancelled."""
-    return (
-        order.fulfillment_status not in DONE_FULFILMENT
-        and order.payment_status not in RELEASED_PAYMENT
-        and order.fulfillment_status not in done_custom
-        and order.payment_status not in done_custom
+    left the warehouse: not cancelled (Ecwid gave the units back), not an abandoned checkout
+    (`INCOMPLETE` never took any), not shipped or later. `done_custom`: custom statuses the
+    client maps to shipped/cancelled."""
+    return not (
+        is_cancelled(payment_status, fulfillment_status, done_custom)
+        or fulfillment_status in SHIPPED_OR_LATER
+        or payment_status == PaymentStatus.INCOMPLETE
     )
 
 
@@ -66,7 +60,7 @@ def order_lines(orders: Iterable[Order], done_custom: frozenset[str] = frozenset
     rows = [
         {"order_id": order.id, "sku": item.sku.strip(), "quantity": item.quantity}
         for order in orders
-        if holds_stock(order, done_custom)
+        if holds_stock(order.payment_status, order.fulfillment_status, done_custom)
         for item in order.items
         if item.sku and item.sku.strip() and item.quantity and item.quantity > 0
     ]

@@ -91,9 +91,3 @@ def build_plan(
 def changes(plan: pd.DataFrame) -> pd.DataFrame:
     """The rows to push: action `adjust` (delta != 0)."""
     return plan.loc[plan["action"] == Action.ADJUST.value]
-
-
-def action_counts(plan: pd.DataFrame) -> dict[str, int]:
-    """How many units got each action (every action listed, zeros included)."""
-    counts = plan["action"].value_counts()
-    return {a.value: int(counts.get(a.value, 0)) for a in Action}

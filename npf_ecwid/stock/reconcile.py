@@ -38,14 +38,6 @@ from npf_ecwid.stock.report import report_frame, totals, write_csv
 from npf_ecwid.stock.unreadable import unreadable_open_orders
 
 
-class StockRefused(RuntimeError):
-    """The safety guard refused the push; the message lists every reason."""
-
-
-class StockPushIncomplete(RuntimeError):
-    """Some deltas failed or have an unknown outcome; a re-run re-reads and recomputes them."""
-
-
 @dataclass
 class Feed:
     frame: pd.DataFrame

@@ -33,10 +33,8 @@ from typing import Any
 import pandas as pd
 
 from npf_ecwid.ecwid.stats import RejectedItem
-from npf_ecwid.stock.inflight import DONE_FULFILMENT, LINE_COLUMNS, RELEASED_PAYMENT
-
-_DONE = frozenset(s.value for s in DONE_FULFILMENT)
-_RELEASED = frozenset(s.value for s in RELEASED_PAYMENT)
+from npf_ecwid.newest import newest_by_id
+from npf_ecwid.stock.inflight import LINE_COLUMNS, holds_stock
 
 
 @dataclass
@@ -92,7 +90,15 @@ def _holds_no_stock(raw: Any) -> bool:
     """Only a clearly readable released/done status excludes an order (else it counts)."""
     if not isinstance(raw, dict):
         return False
-    return raw.get("paymentStatus") in _RELEASED or raw.get("fulfillmentStatus") in _DONE
+    payment, fulfillment = raw.get("paymentStatus"), raw.get("fulfillmentStatus")
+    return not holds_stock(
+        payment if isinstance(payment, str) else None,
+        fulfillment if isinstance(fulfillment, str) else None,
+    )
+
+
+def _key(item: RejectedItem) -> str:
+    return item.item_id or f"(no id) at position {item.position}"
 
 
 def unreadable_open_orders(
@@ -101,17 +107,11 @@ def unreadable_open_orders(
     """Sort the open-order search's rejected items (see the module docstring). An order also
     read fine (listed twice while paging, one copy parses) is already counted and skipped."""
     parsed = set(parsed_ids)
-    newest: dict[str, RejectedItem] = {}
-    for item in rejected:
-        key = item.item_id or f"(no id) at position {item.position}"
-        if key in parsed:
-            continue
-        previous = newest.get(key)
-        if previous is None or (item.update_timestamp or 0) > (previous.update_timestamp or 0):
-            newest[key] = item
+    newest = newest_by_id((item for item in rejected if _key(item) not in parsed), key=_key)
     rows: list[tuple[str, str, int]] = []
     result = UnreadableOrders(lines=pd.DataFrame())
-    for key, item in newest.items():
+    for item in newest:
+        key = _key(item)
         raw = json.loads(item.raw_json)
         if _holds_no_stock(raw):
             continue

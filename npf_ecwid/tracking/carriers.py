@@ -26,18 +26,6 @@ class Carrier(StrEnum):
     UPS = "ups"
 
 
-DISPLAY_NAMES: dict[Carrier, str] = {
-    Carrier.AUSTRALIA_POST: "Australia Post",
-    Carrier.STARTRACK: "StarTrack",
-    Carrier.COURIERS_PLEASE: "Couriers Please",
-    Carrier.ARAMEX: "Aramex",
-    Carrier.DHL: "DHL Express",
-    Carrier.TNT: "TNT",
-    Carrier.SENDLE: "Sendle",
-    Carrier.FEDEX: "FedEx",
-    Carrier.UPS: "UPS",
-}
-
 # `{number}` is replaced by the URL-quoted tracking number.
 URL_TEMPLATES: dict[Carrier, str] = {
     Carrier.AUSTRALIA_POST: "https://auspost.com.au/mypost/track/details/{number}",
@@ -102,14 +90,6 @@ def normalise_carrier(name: str | None) -> Carrier | None:
         if alias in whole:
             return carrier
     return None
-
-
-def display_name(name: str | None) -> str | None:
-    """The carrier's usual name ("AUSPOST" -> "Australia Post"); unknown names pass through."""
-    carrier = normalise_carrier(name)
-    if carrier is None:
-        return name.strip() if name and name.strip() else None
-    return DISPLAY_NAMES[carrier]
 
 
 def tracking_url(carrier: str | Carrier | None, number: str) -> str | None:

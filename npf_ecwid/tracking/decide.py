@@ -10,19 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from npf_ecwid.ecwid.models import FulfillmentStatus, Order, OrderUpdate, PaymentStatus
+from npf_ecwid.ecwid.models import FulfillmentStatus, Order, OrderUpdate
+from npf_ecwid.order_status import SHIPPED_OR_LATER, cancellation
 from npf_ecwid.tracking.plan import PlannedPush, number_key
-
-# Statuses at or past "shipped": our numbers there mean the push happened; and we never move
-# such an order back to SHIPPED (we only add the numbers).
-SHIPPED_OR_LATER = frozenset(
-    {
-        FulfillmentStatus.SHIPPED,
-        FulfillmentStatus.OUT_FOR_DELIVERY,
-        FulfillmentStatus.DELIVERED,
-        FulfillmentStatus.RETURNED,
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -54,21 +44,14 @@ def numbers_in_ecwid(tracking_number: str | None) -> set[str]:
 
 
 def cancelled_reason(order: Order, cancelled_custom: frozenset[str] = frozenset()) -> str | None:
-    """Why the order must not be marked shipped: cancelled in Ecwid, or in a custom status the
-    client maps to `cancelled`."""
-    if order.payment_status == PaymentStatus.CANCELLED:
-        return "order cancelled in Ecwid (paymentStatus CANCELLED)"
-    if order.fulfillment_status == FulfillmentStatus.WILL_NOT_DELIVER:
-        return "order cancelled in Ecwid (fulfillmentStatus WILL_NOT_DELIVER)"
-    for kind, status in (
-        ("paymentStatus", order.payment_status),
-        ("fulfillmentStatus", order.fulfillment_status),
-    ):
-        if status in cancelled_custom:
-            return (
-                f"order cancelled in Ecwid ({kind} {status}, which this client maps to cancelled)"
-            )
-    return None
+    """Why the order must not be marked shipped: cancelled in Ecwid (`order_status`: payment
+    CANCELLED/REFUNDED, fulfilment WILL_NOT_DELIVER), or in a custom status the client maps to
+    `cancelled`. The same rule that set `npf_order.cancelled_at` at hand-off."""
+    found = cancellation(order.payment_status, order.fulfillment_status, cancelled_custom)
+    if found is None:
+        return None
+    mapped = ", which this client maps to cancelled" if found.custom else ""
+    return f"order cancelled in Ecwid ({found.field} {found.status}{mapped})"
 
 
 def build_update(
@@ -120,6 +103,8 @@ def decide(push: PlannedPush, order: Order | None) -> Decision:
     if order is None:
         return Refuse("order not found in Ecwid (404: deleted?)")
     status = order.fulfillment_status
+    # At or past "shipped": our numbers there mean the push happened; and we never move such an
+    # order back to SHIPPED (we only add the numbers).
     shipped = status in SHIPPED_OR_LATER or status in push.shipped_custom
     ours = {number_key(n) for n in push.tracking_numbers}
     if shipped and ours <= numbers_in_ecwid(order.tracking_number):

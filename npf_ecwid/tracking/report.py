@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from npf_ecwid.tracking.plan import Plan, Skipped
 from npf_ecwid.tracking.push import PushOutcome, PushRun
 
-COLUMNS = ["order", "tracking_number", "status", "reason", "body"]
-
 
 @dataclass
 class PushReport:

@@ -28,6 +28,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from npf_ecwid.stock.ports import StockFeed, StockLevel
+from npf_ecwid.validation_text import describe_validation
 from npf_ecwid.warehouse import drop
 
 REQUIRED = ("sku", "on_hand", "available")
@@ -69,7 +70,7 @@ def read_stock_csv(path: Path) -> StockFeed:
         try:
             level = _row_level(row, dropped.modified)
         except ValidationError as error:
-            where = ", ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+            where = describe_validation(error, None, top="(row)")
             feed.problems.append(f"{path.name} line {line}: {where}")
             continue
         lines[level.sku].append(line)

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from npf_ecwid.stock.ports import StockFeed, StockLevel
 from npf_ecwid.tables import NpfStock
+from npf_ecwid.validation_text import describe_validation
 
 
 class SqlStockSource:
@@ -32,6 +33,6 @@ class SqlStockSource:
                         )
                     )
                 except ValidationError as error:
-                    problem = error.errors()[0]["msg"]
+                    problem = describe_validation(error, top="(row)")
                     feed.problems.append(f"npf_stock sku {row.sku!r}: {problem}")
         return feed

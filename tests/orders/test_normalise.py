@@ -84,6 +84,16 @@ def test_duplicate_ids_last_wins_and_empty_input():
     assert len(empty) == 0 and "content_hash" in empty.orders and "sku" in empty.lines
 
 
+def test_of_two_copies_of_an_order_the_newer_one_is_handed_off_wherever_it_was_listed():
+    """An order listed twice (it changed while we paged) is normalised from its newer copy,
+    even when the older copy comes last (the pull and its quarantine pick the same one)."""
+    newer = order(total=2.0, updateTimestamp=1_700_000_100)
+    older = order(total=1.0, updateTimestamp=1_700_000_000)
+    for orders in ([newer, older], [older, newer]):
+        frames = normalise_orders(orders)
+        assert len(frames) == 1 and frames.orders.at[0, "total_cents"] == 200
+
+
 def test_content_hash_values_are_stable_across_versions():
     """Values computed by the first release: `npf_order.content_hash` holds such hashes and a
     re-pull compares against them, so a new value for the same order would mark it "updated"

@@ -7,7 +7,6 @@ import pytest
 from npf_ecwid.tracking.carriers import (
     URL_TEMPLATES,
     Carrier,
-    display_name,
     normalise_carrier,
     tracking_url,
 )
@@ -45,12 +44,6 @@ def test_names_normalise_to_one_carrier(name: str, carrier: Carrier) -> None:
 @pytest.mark.parametrize("name", [None, "", "   ", "Bob's Van", "groups", "pickup"])
 def test_unknown_or_blank_names_are_none(name: str | None) -> None:
     assert normalise_carrier(name) is None
-
-
-def test_display_name_keeps_unknown_names() -> None:
-    assert display_name("AUSPOST") == "Australia Post"
-    assert display_name(" Bob's Van ") == "Bob's Van"
-    assert display_name("") is None
 
 
 def test_every_carrier_has_an_https_template_with_the_number() -> None:

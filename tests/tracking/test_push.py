@@ -253,3 +253,21 @@ async def test_custom_statuses_mapped_to_shipped_or_cancelled(tracking_env) -> N
     assert env.store.get_order(collected)["trackingNumber"] == f"N-{collected}"
     assert env.store.get_order(plain)["fulfillmentStatus"] == "SHIPPED"
     assert env.store.get_order(by_phone).get("trackingNumber") != f"N-{by_phone}"
+
+
+async def test_a_refunded_order_is_refused_like_the_warehouse_row_says(tracking_env) -> None:
+    """A REFUNDED order was handed to the warehouse cancelled (`npf_order.cancelled_at`): a
+    parcel the warehouse still reports for it is refused, not marked shipped in Ecwid (which
+    would mail the customer that a refunded order shipped). PARTIALLY_REFUNDED still ships."""
+    env = tracking_env
+    refunded, partly = env.new_orders(2)
+    env.store.edit_order(refunded, {"paymentStatus": "REFUNDED"})
+    env.store.edit_order(partly, {"paymentStatus": "PARTIALLY_REFUNDED"})
+    for order_id in (refunded, partly):
+        env.ship(order_id, f"R-{order_id}")
+    _, run = await push(env)
+    assert statuses(run) == {refunded: "failed", partly: "pushed"}
+    reasons = {o.ecwid_order_id: o.reason for o in run.outcomes}
+    assert "order cancelled in Ecwid (paymentStatus REFUNDED)" in str(reasons[refunded])
+    assert env.puts_by_order() == {partly: 1}
+    assert env.store.get_order(refunded)["fulfillmentStatus"] != "SHIPPED"
