@@ -94,7 +94,7 @@ async def fast_pull(api_url: str, args: argparse.Namespace) -> dict[str, Any]:
         stats = ecwid.stats
     return {
         "seconds": elapsed,
-        "orders": len(fetched.orders),
+        "orders": len(fetched.frames),
         "requests": stats.requests,
         "429": stats.rate_limited,
     }
