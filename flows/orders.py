@@ -22,6 +22,7 @@ from flows.lanes import client_lane
 from flows.skip import skipped
 from npf_ecwid.config import ClientConfig, get_client
 from npf_ecwid.orders.pull import PullSummary, parse_since, summarise
+from npf_ecwid.runs import RunStatus
 from npf_ecwid.settings import get_settings
 from tasks.breaker import token_gate
 from tasks.orders import (
@@ -45,7 +46,8 @@ def sync_orders(client: str, since: str | None = None) -> PullSummary:
         config = get_client(get_settings().clients_file, client)
         reason = token_gate(config)
         if reason is not None:
-            return skipped(reason, PullSummary(config.code, skipped=reason))  # type: ignore[return-value]
+            summary = PullSummary(config.code, RunStatus.SKIPPED, reason=reason)
+            return skipped(reason, summary)  # type: ignore[return-value]
         return _pull(config, since)
 
 

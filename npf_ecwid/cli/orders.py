@@ -10,6 +10,7 @@ from npf_ecwid.db import get_engine
 from npf_ecwid.orders.pull import OrderPullError
 from npf_ecwid.orders.state import list_quarantine
 from npf_ecwid.orders.timeline import OrderLookupError, order_timeline, render_timeline
+from npf_ecwid.runs import RunStatus
 from npf_ecwid.settings import get_settings
 
 app = typer.Typer(help="Order pull: Ecwid orders into the warehouse.", no_args_is_help=True)
@@ -36,8 +37,8 @@ def pull(
         summary = sync_orders(client=client, since=since)
     except (ConfigError, OrderPullError) as error:
         raise _fail(str(error)) from None
-    if summary.skipped:  # not an error: Ecwid refused the token before; alerted then
-        typer.echo(f"skipped: {summary.skipped}")
+    if summary.status is RunStatus.SKIPPED:  # not an error: Ecwid refused the token; alerted
+        typer.echo(f"skipped: {summary.reason}")
         return
     for row in summary.table():
         typer.echo(f"{row['count']:>18}: {row['orders']}")

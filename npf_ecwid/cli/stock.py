@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from npf_ecwid.runs import RunStatus
+
 app = typer.Typer(help="Reconcile Ecwid stock with the warehouse.", no_args_is_help=True)
 
 
@@ -25,11 +27,11 @@ def sync(
     except Exception as error:  # one line, no traceback: the flow run in Prefect has the details
         typer.echo(f"stock sync {client} failed: {error}", err=True)
         raise typer.Exit(1) from None
-    if outcome["status"] == "skipped":
-        typer.echo(f"stock sync {client}: skipped: {outcome.get('message') or 'stock = off'}")
+    if outcome.status is RunStatus.SKIPPED:
+        typer.echo(f"stock sync {client}: skipped: {outcome.message}")
         return
-    if outcome["status"] == "locked":  # another run is doing the work: not a failure
-        typer.echo(f"stock sync {client}: skipped, {outcome['message']}")
+    if outcome.status is RunStatus.LOCKED:  # another run is doing the work: not a failure
+        typer.echo(f"stock sync {client}: skipped, {outcome.message}")
         return
-    typer.echo(outcome["message"])
-    typer.echo(f"report: {outcome['csv']}")
+    typer.echo(outcome.message)
+    typer.echo(f"report: {outcome.csv}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from npf_ecwid.config import ConfigError, get_client
+from npf_ecwid.runs import RunStatus
 from npf_ecwid.settings import get_settings
 from npf_ecwid.tracking.report import summary_line
 
@@ -35,11 +36,11 @@ def push(
     except Exception as error:  # one line, no traceback: the flow run in Prefect has the details
         typer.echo(f"tracking push {client} failed: {type(error).__name__}: {error}", err=True)
         raise typer.Exit(1) from None
-    if report.locked:  # another run is doing the work: not a failure
-        typer.echo(f"tracking push {client}: skipped, {report.locked}")
+    if report.status is RunStatus.LOCKED:  # another run is doing the work: not a failure
+        typer.echo(f"tracking push {client}: skipped, {report.reason}")
         return
-    if report.skipped:
-        typer.echo(f"tracking push {client}: skipped: {report.skipped}")
+    if report.status is RunStatus.SKIPPED:
+        typer.echo(f"tracking push {client}: skipped: {report.reason}")
         return
     for row in report.rows:
         line = f"{row['order']}\t{row['status']}\t{row['tracking_number']}"

@@ -42,6 +42,7 @@ from npf_ecwid.orders.deletions import DELETED_REASON, DeletionQuery
 from npf_ecwid.orders.filters import ApiQuery, apply_filters
 from npf_ecwid.orders.quarantine import Invalid
 from npf_ecwid.orders.validate import find_problems
+from npf_ecwid.runs import RunStatus
 from npf_ecwid.warehouse.base import IntakeResult, Quarantined
 
 
@@ -77,9 +78,12 @@ class Prepared:
     pulled: int
 
 
-@dataclass
+@dataclass(frozen=True)
 class PullSummary:
+    """What `sync-orders` returns (`status` done, or skipped with the `reason`)."""
+
     client: str
+    status: RunStatus = RunStatus.DONE
     pulled: int = 0
     new: int = 0
     updated: int = 0
@@ -89,7 +93,7 @@ class PullSummary:
     requests: int = 0
     skip_reasons: dict[str, int] = field(default_factory=dict)
     deleted_in_ecwid: int = 0  # handed-off orders marked cancelled because Ecwid deleted them
-    skipped: str | None = None  # why the run did not call Ecwid (the token breaker)
+    reason: str | None = None  # why the run did not call Ecwid (the token breaker)
 
     def table(self) -> list[dict[str, object]]:
         """Rows for the run's table artifact."""
