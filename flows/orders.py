@@ -27,7 +27,7 @@ from npf_ecwid.settings import get_settings
 from tasks.breaker import token_gate
 from tasks.orders import (
     fetch,
-    find_handed_off,
+    find_known,
     hand_off,
     plan_deletions_read,
     plan_pull,
@@ -59,8 +59,8 @@ def _pull(config: ClientConfig, since: str | None) -> PullSummary:
     fetched = fetch(config, query, deletions)
     # quote(): Prefect would otherwise walk every id of a big batch's sets and dicts looking
     # for futures (measured: 1 s per 40,000 ids); the tasks get the values.
-    handed_off = find_handed_off(config, quote(fetched))
-    prepared = prepare_orders(config, quote(fetched), quote(handed_off))
+    known = find_known(config, quote(fetched))
+    prepared = prepare_orders(config, quote(fetched), quote(known))
     quarantined = quarantine_as_sent(config, quote(prepared))
     result = hand_off(config, quote(fetched), quote(prepared), quarantined, run_at)
     summary = summarise(config, fetched, prepared, result)

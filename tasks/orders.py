@@ -81,15 +81,16 @@ def fetch(client: ClientConfig, query: ApiQuery, deletions: DeletionQuery | None
 
 
 @task(name="find-handed-off", **DB_RETRIES)
-def find_handed_off(client: ClientConfig, fetched: Fetched) -> set[str]:
+def find_known(client: ClientConfig, fetched: Fetched) -> set[str]:
+    """The pulled orders the warehouse already has (handed off by an earlier run)."""
     ids = fetched.frames.orders["ecwid_order_id"].tolist()
     return open_intake().handed_off(client.code, ids)
 
 
 @task(name="prepare-orders", cache_policy=NO_CACHE)
-def prepare_orders(client: ClientConfig, fetched: Fetched, handed_off: set[str]) -> Prepared:
+def prepare_orders(client: ClientConfig, fetched: Fetched, known: set[str]) -> Prepared:
     """Filter and validate (pure)."""
-    return prepare(client, fetched, handed_off)
+    return prepare(client, fetched, known)
 
 
 async def _read_as_sent(client: ClientConfig, prepared: Prepared) -> list[Quarantined]:

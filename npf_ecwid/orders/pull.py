@@ -225,9 +225,10 @@ def _pull_error(client: ClientConfig, raised: Exception) -> OrderPullError:
     return OrderPullError(f"client {client.code}: {error}")
 
 
-def prepare(client: ClientConfig, fetched: Fetched, handed_off: set[str]) -> Prepared:
-    """Filter (already handed-off orders always pass) and validate; invalid orders are listed
-    for quarantine with their reasons, the rest of the batch proceeds. Unreadable orders
+def prepare(client: ClientConfig, fetched: Fetched, known: set[str]) -> Prepared:
+    """Filter (`known`: orders the warehouse already has, handed off before, always pass)
+    and validate; invalid orders are listed for quarantine with their reasons, the rest of
+    the batch proceeds. Unreadable orders
     (`Fetched.unreadable`: they did not even parse) are quarantined as they are: no filter
     can be applied to them, and an operator should see them. Orders in Ecwid's deleted-orders
     history (deleted after we read them) are skipped, never handed off new."""
@@ -239,7 +240,7 @@ def prepare(client: ClientConfig, fetched: Fetched, handed_off: set[str]) -> Pre
         list(internals)
     )
     gone = orders.loc[is_gone, "ecwid_order_id"].tolist()
-    filtered = apply_filters(client, frames.without(gone) if gone else frames, handed_off)
+    filtered = apply_filters(client, frames.without(gone) if gone else frames, known)
     filtered.skipped.update(dict.fromkeys(gone, DELETED_REASON))
     problems = find_problems(filtered.kept)
     updated = _updated_at(filtered.kept.only(problems)) if problems else {}
