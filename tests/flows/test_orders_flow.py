@@ -273,7 +273,10 @@ def test_rejected_token_fails_fast_without_retries(orders_env):
     assert (
         result.output.strip()
         .splitlines()[-1]
-        .startswith("skipped: client ACME: not calling Ecwid: its token was refused since ")
+        .startswith(
+            "orders pull ACME: skipped: client ACME: not calling Ecwid: its token was refused "
+            "since "
+        )
     )
     assert orders_env.sandbox.requests_with(TOKEN) == sent
     assert TOKEN not in result.output
