@@ -124,7 +124,7 @@ async def fast_pull(api_url: str, args: argparse.Namespace) -> dict[str, Any]:
         "cpu": cpu,
         "gc_s": clock.seconds,
         "collections": clock.collections,
-        "orders": len(fetched.orders),
+        "orders": len(fetched.frames),
         "requests": stats.requests,
         "429": stats.rate_limited,
     }

@@ -81,7 +81,7 @@ class DemoCycle:
         if not state.is_completed():
             return _outcome(state, "")
         result = state.result()
-        return _outcome(state, str(result.get("message", result.get("status"))))
+        return _outcome(state, result.message or result.status)
 
     def summary(self) -> dict[str, int]:
         with Session(self.engine) as session:

@@ -6,15 +6,15 @@ from __future__ import annotations
 import typer
 
 from cli.db import open_database
+from cli.flow_run import CLIENT_OPTION, did_no_work, run_for_client
 from npf_ecwid.config import ConfigError, get_client, load_clients
-from npf_ecwid.orders.pull import OrderPullError
 from npf_ecwid.orders.state import list_quarantine
 from npf_ecwid.settings import get_settings
 from npf_ecwid.timeline import OrderLookupError, order_timeline, render_timeline
 
 app = typer.Typer(help="Order pull: Ecwid orders into the warehouse.", no_args_is_help=True)
 
-ClientOption = typer.Option(..., "--client", help="Client code from the clients file.")
+ClientOption = CLIENT_OPTION
 
 
 def _fail(message: str) -> typer.Exit:
@@ -32,14 +32,9 @@ def pull(
     """Run the `sync-orders` flow once for CLIENT (uses PREFECT_API_URL's server if set)."""
     from flows.orders import sync_orders  # Prefect is imported only when a flow runs
 
-    try:
-        open_database()
-        summary = sync_orders(client=client, since=since)
-    except (ConfigError, OrderPullError) as error:
-        raise _fail(str(error)) from None
-    if summary.skipped:  # not an error: Ecwid refused the token before; alerted then
-        typer.echo(f"skipped: {summary.skipped}")
-        return
+    summary = run_for_client("orders pull", client, lambda: sync_orders(client=client, since=since))
+    if did_no_work("orders pull", client, summary.status, summary.reason):
+        return  # the token breaker: not an error, Ecwid's refusal was alerted when it came
     for row in summary.table():
         typer.echo(f"{row['count']:>18}: {row['orders']}")
 

@@ -4,35 +4,26 @@ from __future__ import annotations
 
 import typer
 
+from cli.flow_run import CLIENT_OPTION, did_no_work, dry_run_option, run_for_client
+
 app = typer.Typer(help="Reconcile Ecwid stock with the warehouse.", no_args_is_help=True)
 
 
 @app.command()
 def sync(
-    client: str = typer.Option(..., "--client", help="Client code from the clients file."),
-    dry_run: bool = typer.Option(
-        False, "--dry-run", help="Compare and report only; write nothing to Ecwid."
-    ),
+    client: str = CLIENT_OPTION,
+    dry_run: bool = dry_run_option("Compare and report only; write nothing to Ecwid."),
     force: bool = typer.Option(
         False, "--force", help="Push even if the safety guard refuses (stale/empty/mass-zero)."
     ),
 ) -> None:
     """Run the `sync-stock` flow once for CLIENT; prints the outcome and the report CSV."""
-    from cli.db import open_database
     from flows.stock import sync_stock
 
-    open_database()
-
-    try:
-        outcome = sync_stock(client, dry_run=dry_run, force=force)
-    except Exception as error:  # one line, no traceback: the flow run in Prefect has the details
-        typer.echo(f"stock sync {client} failed: {error}", err=True)
-        raise typer.Exit(1) from None
-    if outcome["status"] == "skipped":
-        typer.echo(f"stock sync {client}: skipped: {outcome.get('message') or 'stock = off'}")
+    outcome = run_for_client(
+        "stock sync", client, lambda: sync_stock(client, dry_run=dry_run, force=force)
+    )
+    if did_no_work("stock sync", client, outcome.status, outcome.message):
         return
-    if outcome["status"] == "locked":  # another run is doing the work: not a failure
-        typer.echo(f"stock sync {client}: skipped, {outcome['message']}")
-        return
-    typer.echo(outcome["message"])
-    typer.echo(f"report: {outcome['csv']}")
+    typer.echo(outcome.message)
+    typer.echo(f"report: {outcome.csv}")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from npf_ecwid.config import ConfigError, get_client
-from npf_ecwid.settings import get_settings
+from cli.flow_run import CLIENT_OPTION, did_no_work, dry_run_option, run_for_client
 from npf_ecwid.tracking.report import summary_line
 
 app = typer.Typer(help="Push the warehouse's tracking numbers to Ecwid.", no_args_is_help=True)
@@ -13,36 +12,21 @@ app = typer.Typer(help="Push the warehouse's tracking numbers to Ecwid.", no_arg
 
 @app.command()
 def push(
-    client: str = typer.Option(..., "--client", help="Client code from the clients file."),
-    dry_run: bool = typer.Option(
-        False, "--dry-run", help="Read Ecwid and show what would be sent; send nothing."
-    ),
+    client: str = CLIENT_OPTION,
+    dry_run: bool = dry_run_option("Read Ecwid and show what would be sent; send nothing."),
     retry_failed: bool = typer.Option(
         False, "--retry-failed", help="Push again orders recorded as failed (e.g. after a fix)."
     ),
 ) -> None:
     """Run the `push-tracking` flow once for CLIENT and print what it did."""
-    try:  # a wrong client code or a broken clients file: say so before starting a flow run
-        get_client(get_settings().clients_file, client)
-    except ConfigError as error:
-        typer.echo(f"tracking push {client} failed: {error}", err=True)
-        raise typer.Exit(1) from None
-
-    from cli.db import open_database
     from flows.tracking import push_tracking
 
-    open_database()
-
-    try:
-        report = push_tracking(client, dry_run=dry_run, retry_failed=retry_failed)
-    except Exception as error:  # one line, no traceback: the flow run in Prefect has the details
-        typer.echo(f"tracking push {client} failed: {type(error).__name__}: {error}", err=True)
-        raise typer.Exit(1) from None
-    if report.locked:  # another run is doing the work: not a failure
-        typer.echo(f"tracking push {client}: skipped, {report.locked}")
-        return
-    if report.skipped:
-        typer.echo(f"tracking push {client}: skipped: {report.skipped}")
+    report = run_for_client(
+        "tracking push",
+        client,
+        lambda: push_tracking(client, dry_run=dry_run, retry_failed=retry_failed),
+    )
+    if did_no_work("tracking push", client, report.status, report.reason):
         return
     for row in report.rows:
         line = f"{row['order']}\t{row['status']}\t{row['tracking_number']}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from contextlib import ExitStack
-from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.utilities.annotations import quote
@@ -12,6 +11,8 @@ from prefect.utilities.annotations import quote
 from flows.orders import sync_orders
 from npf_ecwid.config import StockMode
 from npf_ecwid.locks import LockHeld
+from npf_ecwid.runs import RunStatus
+from npf_ecwid.stock.result import StockSyncResult
 from runtime.alerts import alert_on_failure
 from runtime.lanes import client_lane
 from runtime.skip import skipped
@@ -45,7 +46,7 @@ def final_order_pull(client: str) -> None:
 
 
 @flow(name="sync-stock", flow_run_name="sync-stock-{client}", on_failure=[alert_on_failure])
-def sync_stock(client: str, dry_run: bool = False, force: bool = False) -> dict[str, Any]:
+def sync_stock(client: str, dry_run: bool = False, force: bool = False) -> StockSyncResult:
     """Final order pull -> whole catalogue vs warehouse feed -> only the differences, as deltas.
 
     `dry_run` pulls no orders and writes nothing to Ecwid (the report still shows what would be
@@ -59,7 +60,7 @@ def sync_stock(client: str, dry_run: bool = False, force: bool = False) -> dict[
     config = load_stock_client(client)
     if config.stock is StockMode.OFF:
         get_run_logger().info("client %s has stock = off; nothing to do", client)
-        return {"client": client, "status": "skipped"}
+        return StockSyncResult(client, RunStatus.SKIPPED, "stock = off")
     # One run per client at a time (the pull below re-enters the lane).
     with client_lane(client), ExitStack() as stack:
         # Before and after the final pull: a pull that has just been refused leaves the rest of
@@ -70,12 +71,13 @@ def sync_stock(client: str, dry_run: bool = False, force: bool = False) -> dict[
                 fence = stack.enter_context(writer_lock(client, dry_run=dry_run))
             except LockHeld as held:
                 get_run_logger().warning("%s; this run did nothing", held)
-                return {"client": client, "status": "locked", "message": str(held)}
+                return StockSyncResult(client, RunStatus.LOCKED, str(held))
             if not dry_run:
                 final_order_pull(client)
                 reason = token_gate(config)
         if reason is not None:
-            return skipped(reason, {"client": client, "status": "skipped", "message": reason})  # type: ignore[return-value]
+            outcome = StockSyncResult(client, RunStatus.SKIPPED, reason)
+            return skipped(reason, outcome)  # type: ignore[return-value]
         result = reconcile_stock(config, dry_run, force, quote(fence))
         for _ in range(SETTLE_PASSES):
             if result.status != "incomplete":
@@ -88,10 +90,6 @@ def sync_stock(client: str, dry_run: bool = False, force: bool = False) -> dict[
         report_stock(quote(result))
     if result.status in ("refused", "incomplete", "lock_lost"):
         raise StockSyncError(result.message())
-    return {
-        "client": client,
-        "status": result.status,
-        "message": result.message(),
-        "csv": str(result.csv_path) if result.csv_path else None,
-        **result.totals,
-    }
+    return StockSyncResult(
+        client, RunStatus(result.status), result.message(), result.csv_path, result.totals
+    )

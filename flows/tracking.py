@@ -9,6 +9,7 @@ from prefect.utilities.annotations import quote
 
 from npf_ecwid.config import get_client
 from npf_ecwid.locks import LockHeld
+from npf_ecwid.runs import RunStatus
 from npf_ecwid.settings import get_settings
 from npf_ecwid.tracking.push import PushRun
 from npf_ecwid.tracking.report import PushReport
@@ -33,21 +34,21 @@ def push_tracking(client: str, dry_run: bool = False, retry_failed: bool = False
     up after repeated errors). Returns the counts and rows of the run's artifact.
     Holds the client's lane, so no other run of this client's flows (and so no second push of
     the same order) overlaps it, and the client's writer lock (`runtime.writer`): a run that gets
-    past the lane while another holds the lock ends at once (Completed, `report.locked` says
-    who holds it); one that loses the lock mid-run stops before its next PUT and fails.
+    past the lane while another holds the lock ends at once (Completed, status `locked`, the
+    reason says who holds it); one that loses the lock mid-run stops before its next PUT and fails.
     Skipped, without a request (nothing planned or recorded), while Ecwid's refusal of the
     token stands (`npf_ecwid.breaker`).
     """
     with client_lane(client), ExitStack() as stack:
         reason = token_gate(get_client(get_settings().clients_file, client))
         if reason is not None:
-            report = PushReport(client, dry_run, skipped=reason)
+            report = PushReport(client, RunStatus.SKIPPED, reason=reason)
             return skipped(reason, report)  # type: ignore[return-value]
         try:
             fence = stack.enter_context(writer_lock(client, dry_run=dry_run))
         except LockHeld as held:
             get_run_logger().warning("%s; this run did nothing", held)
-            return PushReport(client, dry_run, locked=str(held))
+            return PushReport(client, RunStatus.LOCKED, reason=str(held))
         config, plan = plan_tracking(client, retry_failed)
         # Most runs have nothing to push: no task then (each task run is ~3 events and rows
         # in the Prefect server, which is what limits how many clients one machine serves).

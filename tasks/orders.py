@@ -9,8 +9,8 @@ the run; the next scheduled run starts again from the unchanged watermark. The d
 steps do retry (twice, with backoff): they are idempotent (reads, and an all-or-nothing upsert
 keyed on the order id) and a database restart or lock timeout is worth a second try.
 
-`cache_policy=NO_CACHE`: the inputs are whole order batches; hashing them for a cache key
-would cost more than the step.
+`cache_policy=NO_CACHE`: the inputs are whole batches (dataframes, thousands of ids); hashing
+them for a cache key would cost more than the step.
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ from npf_ecwid.breaker.guard import open_breaker
 from npf_ecwid.config import ClientConfig
 from npf_ecwid.connect import open_ecwid
 from npf_ecwid.ecwid.client import OrderQuery
-from npf_ecwid.ecwid.models import Order
 from npf_ecwid.orders.deletions import DeletionQuery, next_deleted_watermark, plan_deletions
 from npf_ecwid.orders.filters import plan_query
-from npf_ecwid.orders.ports import IntakeBatch, IntakeResult
+from npf_ecwid.orders.ports import IntakeBatch, IntakeResult, Quarantined
 from npf_ecwid.orders.pull import Fetched, Prepared, fetch_orders, next_watermark, prepare
+from npf_ecwid.orders.quarantine import read_as_sent
 from npf_ecwid.wiring import open_order_intake
 from runtime.secrets import load_secret
 
@@ -64,8 +64,9 @@ async def _fetch(
 def fetch(
     client: ClientConfig, query: OrderQuery, deletions: DeletionQuery | None = None
 ) -> Fetched:
-    """Every order Ecwid has for `query`, and its deleted-orders history for `deletions` (no
-    task retries: see the module docstring).
+    """Every order Ecwid has for `query`, normalised into dataframes (the parsed models end
+    here), and its deleted-orders history for `deletions` (no task retries: see the module
+    docstring).
 
     A sync task owning its event loop, so `sync_orders` stays a sync flow that other sync
     flows (the stock sync's final pull) can call as a subflow."""
@@ -74,7 +75,7 @@ def fetch(
         "client %s: pulled %d orders (+%d unreadable) and %d deletions in %d requests "
         "(%d retries, %d x 429)",
         client.code,
-        len(fetched.orders),
+        len(fetched.frames),
         len(fetched.unreadable),
         len(fetched.deleted),
         fetched.requests,
@@ -85,35 +86,53 @@ def fetch(
 
 
 @task(name="find-handed-off", **DB_RETRIES)
-def find_handed_off(client: ClientConfig, orders: list[Order]) -> set[str]:
-    return open_order_intake().handed_off(client.code, [order.id for order in orders])
+def find_known(client: ClientConfig, fetched: Fetched) -> set[str]:
+    """The pulled orders the warehouse already has (handed off by an earlier run)."""
+    ids = fetched.frames.orders["ecwid_order_id"].tolist()
+    return open_order_intake().handed_off(client.code, ids)
 
 
 @task(name="prepare-orders", cache_policy=NO_CACHE)
-def prepare_orders(client: ClientConfig, fetched: Fetched, handed_off: set[str]) -> Prepared:
-    """Normalise, filter and validate (pure)."""
-    prepared = prepare(
-        client, fetched.orders, handed_off, fetched.currency, fetched.unreadable, fetched.deleted
-    )
+def prepare_orders(client: ClientConfig, fetched: Fetched, known: set[str]) -> Prepared:
+    """Filter and validate (pure)."""
+    return prepare(client, fetched, known)
+
+
+async def _read_as_sent(client: ClientConfig, prepared: Prepared) -> list[Quarantined]:
+    async with open_ecwid(client, load_secret=load_secret, breaker=open_breaker()) as ecwid:
+        return await read_as_sent(ecwid, prepared.invalid)
+
+
+@task(name="quarantine-as-sent", cache_policy=NO_CACHE)
+def quarantine_as_sent(client: ClientConfig, prepared: Prepared) -> list[Quarantined]:
+    """The run's quarantine entries, each order's JSON as Ecwid sent it: the invalid ones read
+    back from Ecwid (one request each; none when every order is valid), the unreadable ones
+    as their page carried them. No task retries, as for the fetch."""
+    held = asyncio.run(_read_as_sent(client, prepared)) if prepared.invalid else []
+    held.extend(prepared.unreadable)
     logger = get_run_logger()
-    for entry in prepared.quarantined:
+    for entry in held:
         logger.warning(
             "client %s: quarantined %s: %s", client.code, entry.ecwid_order_id, entry.reason
         )
-    return prepared
+    return held
 
 
 @task(name="hand-off-orders", **DB_RETRIES)
 def hand_off(
-    client: ClientConfig, fetched: Fetched, prepared: Prepared, run_at: datetime
+    client: ClientConfig,
+    fetched: Fetched,
+    prepared: Prepared,
+    quarantined: list[Quarantined],
+    run_at: datetime,
 ) -> IntakeResult:
     """Commit new/changed orders, cancellations of deleted ones, quarantine and the watermark
     advances in one transaction; one log line per order."""
     batch = IntakeBatch(
         client.code,
         prepared.frames,
-        prepared.quarantined,
-        next_watermark(fetched.orders, run_at, fetched.unreadable),
+        quarantined,
+        next_watermark(fetched.latest_update, run_at),
         run_at,
         fetched.deleted,
         next_deleted_watermark(fetched.deleted, run_at),

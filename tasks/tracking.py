@@ -20,6 +20,7 @@ from npf_ecwid.config import ClientConfig, get_client, load_clients
 from npf_ecwid.connect import open_ecwid
 from npf_ecwid.db import get_engine
 from npf_ecwid.locks import Fence, no_check
+from npf_ecwid.runs import RunStatus
 from npf_ecwid.settings import get_settings
 from npf_ecwid.tracking.ledger import recorder
 from npf_ecwid.tracking.plan import Plan
@@ -100,7 +101,8 @@ def push_updates(
 def report_tracking(client: str, plan: Plan, run: PushRun, dry_run: bool = False) -> PushReport:
     """The run's table artifact (key `tracking-push-<client>`): pushed, already shipped, failed
     with reason, errors, skipped; plus the summary line."""
-    report = PushReport(client, dry_run, summary(plan, run), report_rows(plan, run))
+    status = RunStatus.DRY_RUN if dry_run else RunStatus.DONE
+    report = PushReport(client, status, summary(plan, run), report_rows(plan, run))
     title = "DRY RUN - nothing sent. " if dry_run else ""
     create_table_artifact(
         key=artifact_key("tracking-push", client),

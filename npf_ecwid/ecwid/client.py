@@ -278,6 +278,13 @@ class EcwidClient:
         response = await self.call("GET", f"/orders/{_seg(order_id)}", what=what)
         return parse(Order, response, what)
 
+    async def get_order_json(self, order_id: str) -> str:
+        """The order's JSON text exactly as Ecwid sends it (`GET /orders/{id}`: the same order
+        object a search page lists, docs/ecwid/api-reference/rest-api/orders/get-order.md),
+        unparsed, unknown fields included: what an operator debugs a quarantined order with."""
+        what = f"order {order_id}"
+        return (await self.call("GET", f"/orders/{_seg(order_id)}", what=what)).text
+
     async def update_order(
         self, order_id: str, update: OrderUpdate, *, blind_retry: bool = True
     ) -> UpdateResult:

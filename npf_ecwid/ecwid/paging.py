@@ -48,7 +48,7 @@ def parse_page(model: type[T], response: httpx.Response, what: str, stats: Clien
             stats.rejected.append(rejected_item(item, position, what, error))
             item_id = item.get("id") if isinstance(item, dict) else None
             log.warning(
-                "Ecwid %s: skipped item %s at position %d: %s",
+                "Ecwid %s: unreadable item %s at position %d, kept for the caller: %s",
                 what,
                 item_id,
                 position,

@@ -84,17 +84,17 @@ def _reject(skipped: dict[str, str], orders: pd.DataFrame, mask: pd.Series, reas
 
 
 def apply_filters(
-    client: ClientConfig, frames: OrderFrames, handed_off: Iterable[str] = ()
+    client: ClientConfig, frames: OrderFrames, known: Iterable[str] = ()
 ) -> FilterResult:
     """Split `frames` into the orders to hand off and those skipped (with the first reason).
 
-    `handed_off`: ids already in the warehouse; they always pass."""
+    `known`: ids already in the warehouse (handed off before); they always pass."""
     orders = frames.orders
-    known = orders["ecwid_order_id"].isin(list(handed_off))
+    is_known = orders["ecwid_order_id"].isin(list(known))
     skipped: dict[str, str] = {}
 
     def check(mask: pd.Series, reason: Any) -> None:
-        _reject(skipped, orders, mask & ~known, reason)
+        _reject(skipped, orders, mask & ~is_known, reason)
 
     start = start_instant(client.order_start_date, client.timezone)
     if start is not None:

@@ -1,13 +1,18 @@
 """The order pull's steps as plain functions (the Prefect flow only sequences them).
 
-    plan (watermark -> Ecwid query) -> fetch -> prepare (normalise, filter, validate)
+    plan (watermark -> Ecwid query) -> fetch (and normalise) -> prepare (filter, validate)
+        -> read the invalid orders back as Ecwid sends them (`quarantine.read_as_sent`)
         -> OrderIntake.commit (orders + quarantine + watermark, one transaction)
+
+The `Order` models live only inside the fetch step: it hands on dataframes (`Fetched`), and
+the watermark is taken from their `ecwid_updated_at` column, so no step after it holds (or
+makes Prefect walk) a list of models.
 
 Each run also reads Ecwid's deleted-orders history from its own watermark and marks the
 handed-off orders Ecwid deleted cancelled, in the same commit (`npf_ecwid.orders.deletions`).
 
 Incremental pull: the watermark is the latest Ecwid `updateDate` seen by a committed run,
-capped at that run's start (`next_watermark`); the next run asks for `updatedFrom =
+capped at that run's start (`latest_update`, `next_watermark`); the next run asks for `updatedFrom =
 watermark - OVERLAP` (filters.py) because Ecwid documents no sort order and an edit can
 become visible after a later one. Re-pulled orders cost nothing: the hand-off compares
 content hashes. The watermark is only written by `OrderIntake.commit`, together with the
@@ -24,6 +29,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+import pandas as pd
+
 from npf_ecwid.config import ClientConfig, StatusMeaning
 from npf_ecwid.ecwid.api import EcwidAPI
 from npf_ecwid.ecwid.client import OrderQuery
@@ -36,7 +43,9 @@ from npf_ecwid.normalise import OrderFrames, normalise_orders
 from npf_ecwid.orders.deletions import DELETED_REASON, DeletionQuery
 from npf_ecwid.orders.filters import apply_filters
 from npf_ecwid.orders.ports import IntakeResult, Quarantined
+from npf_ecwid.orders.quarantine import Invalid
 from npf_ecwid.orders.validate import find_problems
+from npf_ecwid.runs import RunStatus
 
 
 class OrderPullError(RuntimeError):
@@ -45,26 +54,38 @@ class OrderPullError(RuntimeError):
 
 @dataclass(frozen=True)
 class Fetched:
-    orders: list[Order]
-    currency: str | None
+    """What the fetch step hands on: every readable order pulled, as dataframes (each once,
+    the newest copy; Ecwid's deletions not yet applied), plus what later steps need."""
+
+    frames: OrderFrames
     requests: int = 0
     retries: int = 0
     rate_limited: int = 0
     unreadable: tuple[Quarantined, ...] = ()  # orders Ecwid sent that failed to parse
     deleted: tuple[DeletedOrder, ...] = ()  # Ecwid's deleted-orders history for this run
+    latest_update: datetime | None = None  # the watermark candidate (`latest_update`)
+
+    @property
+    def pulled(self) -> int:
+        """Orders Ecwid sent, readable or not."""
+        return len(self.frames) + len(self.unreadable)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Prepared:
     frames: OrderFrames  # valid orders to hand off
-    quarantined: list[Quarantined]
+    invalid: list[Invalid]  # parsed but not valid: quarantined once read back as sent
+    unreadable: tuple[Quarantined, ...]  # did not parse: quarantined as the page carried them
     skipped: dict[str, str]  # ecwid_order_id -> filter reason
     pulled: int
 
 
-@dataclass
+@dataclass(frozen=True)
 class PullSummary:
+    """What `sync-orders` returns (`status` done, or skipped with the `reason`)."""
+
     client: str
+    status: RunStatus = RunStatus.DONE
     pulled: int = 0
     new: int = 0
     updated: int = 0
@@ -74,7 +95,7 @@ class PullSummary:
     requests: int = 0
     skip_reasons: dict[str, int] = field(default_factory=dict)
     deleted_in_ecwid: int = 0  # handed-off orders marked cancelled because Ecwid deleted them
-    skipped: str | None = None  # why the run did not call Ecwid (the token breaker)
+    reason: str | None = None  # why the run did not call Ecwid (the token breaker)
 
     def table(self) -> list[dict[str, object]]:
         """Rows for the run's table artifact."""
@@ -139,14 +160,17 @@ async def fetch_orders(
         raise _pull_error(client, raised) from None
     profile, orders = profile_call.result(), search.result()
     units = profile.formats_and_units
+    cancelled = client.statuses_meaning(StatusMeaning.CANCELLED)
+    frames = normalise_orders(orders, units.currency if units else None, cancelled)
+    unreadable = unreadable_orders(rejected, orders)
     return Fetched(
-        orders,
-        units.currency if units else None,
+        frames,
         stats.requests,
         stats.retries,
         stats.rate_limited,
-        unreadable_orders(rejected, orders),
+        unreadable,
         tuple(deleted),
+        latest_update(frames, unreadable),
     )
 
 
@@ -197,51 +221,54 @@ def _pull_error(client: ClientConfig, raised: Exception) -> OrderPullError:
     return OrderPullError(f"client {client.code}: {error}")
 
 
-def prepare(
-    client: ClientConfig,
-    orders: Sequence[Order],
-    handed_off: set[str],
-    currency: str | None = None,
-    unreadable: Sequence[Quarantined] = (),
-    deleted: Sequence[DeletedOrder] = (),
-) -> Prepared:
-    """Normalise, filter (already handed-off orders always pass) and validate; invalid
-    orders become quarantine entries carrying their JSON, the rest of the batch proceeds.
-    `unreadable` (`Fetched.unreadable`: orders that did not even parse) are quarantined as
-    they are: no filter can be applied to them, and an operator should see them. Orders in
-    `deleted` (Ecwid deleted them after we read them) are skipped, never handed off new."""
-    names, internals = {d.order_id for d in deleted}, {d.id for d in deleted}
-    gone = {o.id for o in orders if o.id in names or o.internal_id in internals}
-    cancelled = client.statuses_meaning(StatusMeaning.CANCELLED)
-    frames = normalise_orders([o for o in orders if o.id not in gone], currency, cancelled)
-    filtered = apply_filters(client, frames, handed_off)
+def prepare(client: ClientConfig, fetched: Fetched, known: set[str]) -> Prepared:
+    """Filter (`known`: orders the warehouse already has, handed off before, always pass)
+    and validate; invalid orders are listed for quarantine with their reasons, the rest of
+    the batch proceeds. Unreadable orders
+    (`Fetched.unreadable`: they did not even parse) are quarantined as they are: no filter
+    can be applied to them, and an operator should see them. Orders in Ecwid's deleted-orders
+    history (deleted after we read them) are skipped, never handed off new."""
+    frames = fetched.frames
+    names = {d.order_id for d in fetched.deleted}
+    internals = {d.id for d in fetched.deleted}
+    orders = frames.orders
+    is_gone = orders["ecwid_order_id"].isin(list(names)) | orders["internal_id"].isin(
+        list(internals)
+    )
+    gone = orders.loc[is_gone, "ecwid_order_id"].tolist()
+    filtered = apply_filters(client, frames.without(gone) if gone else frames, known)
     filtered.skipped.update(dict.fromkeys(gone, DELETED_REASON))
     problems = find_problems(filtered.kept)
-    by_id = {order.id: order for order in newest_by_id(orders)}  # the copy normalised
-    quarantined = [
-        Quarantined(
-            order_id,
-            reason,
-            by_id[order_id].model_dump_json(by_alias=True, exclude_none=True),
-            by_id[order_id].updated_at,
-        )
-        for order_id, reason in problems.items()
-    ]
-    quarantined.extend(unreadable)
-    pulled = len(orders) + len(unreadable)
-    return Prepared(filtered.kept.without(problems), quarantined, filtered.skipped, pulled)
+    updated = _updated_at(filtered.kept.only(problems)) if problems else {}
+    invalid = [Invalid(oid, reason, updated.get(oid)) for oid, reason in problems.items()]
+    return Prepared(
+        filtered.kept.without(problems) if problems else filtered.kept,
+        invalid,
+        fetched.unreadable,
+        filtered.skipped,
+        fetched.pulled,
+    )
 
 
-def next_watermark(
-    orders: Sequence[Order], run_at: datetime, unreadable: Sequence[Quarantined] = ()
-) -> datetime | None:
-    """min(run start, latest `updateDate` pulled); None when nothing was pulled (keep).
+def _updated_at(frames: OrderFrames) -> dict[str, datetime | None]:
+    stamps = frames.orders.set_index("ecwid_order_id")["ecwid_updated_at"]
+    return {oid: None if pd.isna(ts) else ts.to_pydatetime() for oid, ts in stamps.items()}
+
+
+def latest_update(frames: OrderFrames, unreadable: Sequence[Quarantined] = ()) -> datetime | None:
+    """The latest `updateDate` pulled (from the frames' `ecwid_updated_at`), None when none.
 
     Unreadable orders count too: they are committed to quarantine in the same transaction,
     so passing them loses nothing, and a fixed version has a newer `updateDate` anyway."""
-    stamps = [order.updated_at for order in orders if order.updated_at is not None]
+    column = frames.orders["ecwid_updated_at"].dropna()
+    stamps = [column.max().to_pydatetime()] if len(column) else []
     stamps += [q.ecwid_updated_at for q in unreadable if q.ecwid_updated_at is not None]
-    return min(max(stamps), run_at) if stamps else None
+    return max(stamps) if stamps else None
+
+
+def next_watermark(latest: datetime | None, run_at: datetime) -> datetime | None:
+    """min(run start, latest `updateDate` pulled); None when nothing was pulled (keep)."""
+    return min(latest, run_at) if latest is not None else None
 
 
 def summarise(

@@ -6,20 +6,22 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
+from npf_ecwid.runs import RunStatus
 from npf_ecwid.tracking.plan import Plan, Skipped
 from npf_ecwid.tracking.push import PushOutcome, PushRun
 
 
-@dataclass
+@dataclass(frozen=True)
 class PushReport:
-    """A run's result: counts per outcome and one row per order (the artifact's table)."""
+    """What `push-tracking` returns: counts per outcome and one row per order (the artifact's
+    table). `status` done or dry_run; locked (another run held the client's writer lock: did
+    nothing) or skipped (the token breaker: no call to Ecwid), with the `reason`."""
 
     client: str
-    dry_run: bool
+    status: RunStatus
     counts: dict[str, int] = field(default_factory=dict)
     rows: list[dict[str, str]] = field(default_factory=list)
-    locked: str | None = None  # set when another run held the client's writer lock: did nothing
-    skipped: str | None = None  # why the run did not call Ecwid (the token breaker)
+    reason: str | None = None
 
 
 def outcome_line(outcome: PushOutcome) -> str:

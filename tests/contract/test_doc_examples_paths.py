@@ -23,6 +23,7 @@ from npf_ecwid.onboarding.oauth import exchange_code
 from npf_ecwid.orders.filters import plan_query
 from npf_ecwid.orders.ports import IntakeBatch
 from npf_ecwid.orders.pull import fetch_orders, next_watermark, prepare
+from npf_ecwid.orders.quarantine import read_as_sent
 from npf_ecwid.sandbox import Faults, Sandbox, create_app, generate_store
 from npf_ecwid.sandbox.oauth import OAuthApp, add_oauth_routes
 from npf_ecwid.sandbox.server import serve_in_thread
@@ -51,23 +52,24 @@ def place(env: PullEnv, doc_order: dict[str, Any]) -> str:
     return generated["id"]
 
 
-async def pull_and_hand_off(env: PullEnv) -> tuple[Any, Any]:
+async def pull_and_hand_off(env: PullEnv) -> tuple[Any, Any, Any]:
     client = get_client(get_settings().clients_file, "ACME")
     async with open_ecwid(client) as ecwid:
         fetched = await fetch_orders(client, ecwid, plan_query(client, None))
-    prepared = prepare(client, fetched.orders, set(), fetched.currency, fetched.unreadable)
+        prepared = prepare(client, fetched, set())
+        held = [*await read_as_sent(ecwid, prepared.invalid), *prepared.unreadable]
     upgrade(env.engine)
     run_at = datetime.now(UTC)
     SqlOrderIntake(env.engine).commit(
         IntakeBatch(
             "ACME",
             prepared.frames,
-            prepared.quarantined,
-            next_watermark(fetched.orders, run_at, fetched.unreadable),
+            held,
+            next_watermark(fetched.latest_update, run_at),
             run_at,
         )
     )
-    return fetched, prepared
+    return fetched, prepared, held
 
 
 @pytest.fixture
@@ -92,10 +94,10 @@ async def test_order_examples_take_the_documented_pull_path(orders_env: PullEnv)
         variant["shippingOption"]["estimatedTransitTime"] = transit
         shipped[transit] = place(orders_env, variant)
 
-    fetched, prepared = await pull_and_hand_off(orders_env)
+    fetched, prepared, quarantined = await pull_and_hand_off(orders_env)
 
     assert fetched.unreadable == ()
-    held = {q.ecwid_order_id: q.reason for q in prepared.quarantined}
+    held = {q.ecwid_order_id: q.reason for q in quarantined}
     assert set(held) == {no_address} and "address" in held[no_address].lower()
     assert digital_id in prepared.skipped
     rows = {

@@ -198,6 +198,31 @@ def test_unreadable_orders_are_quarantined_with_their_json_until_fixed(orders_en
     assert "unreadable order: items: Input should be a valid list" in result.output
 
 
+def test_quarantine_keeps_each_order_exactly_as_ecwid_sent_it(orders_env):
+    """Operators debug with `raw_json`: it must be Ecwid's order, fields our models do not
+    know included, for an order that parsed but is invalid (no SKU) and for one that did not
+    parse (a text quantity)."""
+    sync_orders(client="ACME")
+    store = orders_env.store
+    no_sku, text_qty = (store.add_order()["id"] for _ in range(2))
+    future = {"loyaltyTier": {"name": "gold", "points": 1.50}, "extraFields": {"gift": "yes"}}
+    line = store.get_order(no_sku)["items"][0]
+    store.edit_raw(no_sku, {**future, "items": [{**line, "sku": "", "isShippingRequired": True}]})
+    store.edit_raw(text_qty, {**future, "items": [{**line, "quantity": "two"}]})
+
+    summary = sync_orders(client="ACME")
+    assert summary.quarantined == 2
+    held = dict(
+        orders_env.rows(
+            "SELECT ecwid_order_id, raw_json FROM orders_quarantine WHERE client = 'ACME'"
+        )
+    )
+    for order_id in (no_sku, text_qty):
+        raw = json.loads(held[order_id])
+        assert raw["loyaltyTier"] == future["loyaltyTier"]
+        assert raw == store.get_order(order_id)  # every field, as the sandbox holds it
+
+
 def test_every_documented_transit_time_shape_is_handed_off(orders_env):
     """`shippingOption.estimatedTransitTime` is `number/string` in the docs
     (docs/ecwid/api-reference/rest-api/orders/search-orders.md): a numeric one used to make the
@@ -249,7 +274,10 @@ def test_rejected_token_fails_fast_without_retries(orders_env):
     assert (
         result.output.strip()
         .splitlines()[-1]
-        .startswith("skipped: client ACME: not calling Ecwid: its token was refused since ")
+        .startswith(
+            "orders pull ACME: skipped: client ACME: not calling Ecwid: its token was refused "
+            "since "
+        )
     )
     assert orders_env.sandbox.requests_with(TOKEN) == sent
     assert TOKEN not in result.output

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from npf_ecwid.config import parse_client
 from npf_ecwid.ecwid.models import DeletedOrder
+from npf_ecwid.normalise import normalise_orders
 from npf_ecwid.orders.deletions import (
     DELETED_REASON,
     DeletionQuery,
@@ -14,7 +15,7 @@ from npf_ecwid.orders.deletions import (
     plan_deletions,
 )
 from npf_ecwid.orders.filters import OVERLAP
-from npf_ecwid.orders.pull import prepare
+from npf_ecwid.orders.pull import Fetched, prepare
 from tests.orders.ecwid_orders import order
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -52,7 +53,8 @@ def test_an_order_deleted_while_paging_is_skipped_not_handed_off() -> None:
         DeletedOrder(id=2, order_id="ACME-2", date=T0),
         DeletedOrder(id=3, order_id=None, date=T0),  # Ecwid may leave `orderId` out
     ]
-    prepared = prepare(client(), [kept, gone, by_internal], set(), "AUD", (), deleted)
+    frames = normalise_orders([kept, gone, by_internal], "AUD")
+    prepared = prepare(client(), Fetched(frames, deleted=tuple(deleted)), set())
     assert prepared.frames.orders["ecwid_order_id"].tolist() == ["ACME-1"]
     assert prepared.skipped == {"ACME-2": DELETED_REASON, "ACME-3": DELETED_REASON}
     assert prepared.pulled == 3

@@ -35,9 +35,12 @@ async def pull(env: PullEnv, watermark: datetime | None = None, handed_off=froze
     query = plan_query(client, watermark)
     async with open_ecwid(client) as ecwid:
         fetched = await fetch_orders(client, ecwid, query)
-    prepared = prepare(client, fetched.orders, set(handed_off), fetched.currency)
+    prepared = prepare(client, fetched, set(handed_off))
     kept = sorted(prepared.frames.orders["ecwid_order_id"])
-    quarantined = sorted(q.ecwid_order_id for q in prepared.quarantined)
+    quarantined = sorted(
+        [q.ecwid_order_id for q in prepared.invalid]
+        + [q.ecwid_order_id for q in prepared.unreadable]
+    )
     return query, fetched, prepared, sorted(kept + quarantined)
 
 
@@ -45,9 +48,9 @@ async def test_no_filters_pages_through_every_order(orders_env):
     _, fetched, prepared, ids = await pull(orders_env)
     assert ids == expected_ids(orders_env.store, finished)
     assert len(ids) > 250  # several pages of 100
-    assert len({o.id for o in fetched.orders}) == len(fetched.orders)
+    assert fetched.frames.orders["ecwid_order_id"].is_unique
     assert orders_env.sandbox.count(status=200, path_prefix="/orders") >= 4
-    assert fetched.currency == "AUD"
+    assert set(fetched.frames.orders["currency"]) == {"AUD"}
     assert prepared.frames.lines["sku"].notna().all()
 
 
@@ -68,7 +71,8 @@ async def test_start_date_is_pushed_to_ecwid(orders_env):
     assert ids == expected_ids(
         orders_env.store, lambda o: finished(o) and o["createTimestamp"] >= since
     )
-    assert all(o.create_timestamp >= since for o in fetched.orders)  # filtered by Ecwid
+    created = fetched.frames.orders["ecwid_created_at"]
+    assert (created >= datetime.fromtimestamp(since, UTC)).all()  # filtered by Ecwid
 
 
 async def test_country_filter_and_pickups(orders_env):
@@ -94,10 +98,11 @@ async def test_status_filters_pushed_on_first_backfill_only(orders_env):
         return ships(o) and statuses == ("PAID", "AWAITING_PROCESSING")
 
     assert ids == expected_ids(orders_env.store, keep)
-    assert {(o.payment_status, o.fulfillment_status) for o in fetched.orders} == {
+    statuses = fetched.frames.orders[["payment_status", "fulfillment_status"]]
+    assert set(statuses.itertuples(index=False, name=None)) == {
         ("PAID", "AWAITING_PROCESSING")
     }  # Ecwid did the filtering
-    mark = next_watermark(fetched.orders, datetime.now(UTC))
+    mark = next_watermark(fetched.latest_update, datetime.now(UTC))
     query, fetched, _, _ = await pull(orders_env, watermark=mark, handed_off=ids)
     assert query.payment_statuses == () and query.updated_from == mark - timedelta(minutes=10)
 
@@ -105,23 +110,25 @@ async def test_status_filters_pushed_on_first_backfill_only(orders_env):
 async def test_handed_off_order_that_stopped_matching_is_still_pulled(orders_env):
     orders_env.configure(payment_statuses=["PAID"])
     _, fetched, _, ids = await pull(orders_env)
-    mark = next_watermark(fetched.orders, datetime.now(UTC))
+    mark = next_watermark(fetched.latest_update, datetime.now(UTC))
     refunded = ids[0]
     orders_env.store.edit_order(refunded, {"paymentStatus": "REFUNDED"})
     _, fetched, prepared, _ = await pull(orders_env, watermark=mark, handed_off=ids)
     orders = prepared.frames.orders.set_index("ecwid_order_id")
     assert orders.at[refunded, "payment_status"] == "REFUNDED"
     assert bool(orders.at[refunded, "is_cancelled"])
-    assert len(fetched.orders) < 50  # only the overlap window and the edit, not a backfill
+    assert len(fetched.frames) < 50  # only the overlap window and the edit, not a backfill
 
 
 async def test_watermark_is_latest_update_capped_at_run_start(orders_env):
     _, fetched, _, _ = await pull(orders_env)
-    latest = max(o.updated_at for o in fetched.orders)
-    assert next_watermark(fetched.orders, datetime.now(UTC) + timedelta(days=1)) == latest
+    served = max(o["updateTimestamp"] for o in orders_env.store.orders() if finished(o))
+    latest = datetime.fromtimestamp(served, UTC)
+    assert fetched.latest_update == latest
+    assert next_watermark(fetched.latest_update, datetime.now(UTC) + timedelta(days=1)) == latest
     cap = latest - timedelta(hours=1)
-    assert next_watermark(fetched.orders, cap) == cap
-    assert next_watermark([], cap) is None
+    assert next_watermark(fetched.latest_update, cap) == cap
+    assert next_watermark(None, cap) is None
 
 
 async def test_deletion_history_is_read_and_an_unreadable_entry_is_not_an_order(orders_env):
@@ -159,7 +166,7 @@ async def test_custom_statuses_mapped_to_cancelled_cancel_the_order_for_the_wms(
         i for i in ids if generated[i] == "CUSTOM_FULFILLMENT_STATUS_1"
     }
     plain = [i for i in ids if generated[i] == "AWAITING_PROCESSING"]
-    mark = next_watermark(fetched.orders, now)
+    mark = next_watermark(fetched.latest_update, now)
     by_phone, other = plain[0], plain[1]
     orders_env.store.edit_order(by_phone, {"fulfillmentStatus": "CUSTOM_FULFILLMENT_STATUS_1"})
     orders_env.store.edit_order(other, {"fulfillmentStatus": "CUSTOM_FULFILLMENT_STATUS_2"})

@@ -50,18 +50,18 @@ def latest_table(key: str) -> list[dict]:
 def test_flow_pushes_reports_and_is_idempotent(env: StockEnv, prefect_server) -> None:
     wanted = feed_all(env, 9)
     outcome = sync_stock(CODE)
-    assert outcome["status"] == "done" and env.tracked() == wanted
-    assert outcome["pushed_items"] == len(env.writes()) > 0
+    assert outcome.status == "done" and env.tracked() == wanted
+    assert outcome.totals["pushed_items"] == len(env.writes()) > 0
     rows = latest_table("stock-sync-stockshop")
     assert rows[-1]["sku"] == "TOTAL" and rows[-1]["pushed"] == sum(r["pushed"] for r in rows[:-1])
     assert {"sku", "ecwid_before", "warehouse_figure", "inflight", "pushed", "action"} <= set(
         rows[0]
     )
-    csv = outcome["csv"]
-    assert csv and csv.startswith(str(env.data_dir / "reports"))
+    csv = str(outcome.csv)
+    assert outcome.csv and csv.startswith(str(env.data_dir / "reports"))
 
     writes = len(env.writes())
-    assert sync_stock(CODE)["pushed_items"] == 0
+    assert sync_stock(CODE).totals["pushed_items"] == 0
     assert len(env.writes()) == writes
 
 
@@ -70,7 +70,7 @@ def test_flow_fails_on_refusal_and_force_overrides(env: StockEnv, prefect_server
     with pytest.raises(StockSyncError, match="stale"):
         sync_stock(CODE)
     assert env.writes() == []
-    assert sync_stock(CODE, force=True)["status"] == "done"
+    assert sync_stock(CODE, force=True).status == "done"
     assert env.writes()
 
 
@@ -90,7 +90,7 @@ def test_stock_off_is_skipped(tmp_path, monkeypatch, served, prefect_server) -> 
     url, store, sandbox = served
     env = make_env(tmp_path, monkeypatch, "off", url, store, sandbox)
     feed_all(env, 1)
-    assert sync_stock(CODE)["status"] == "skipped"
+    assert sync_stock(CODE).status == "skipped"
     assert env.writes() == [] and sandbox.request_log == []
 
 
@@ -104,7 +104,7 @@ def test_final_order_pull_hands_off_before_reconciling(env: StockEnv, prefect_se
     assert handed is not None, "the final order pull did not run first"
     # Handed off after the stock snapshot: not yet allocated in `available`, so still in flight.
     assert env.tracked()["NPF001"] == wanted["NPF001"] - 4
-    assert outcome["inflight_units"] == 4
+    assert outcome.totals["inflight_units"] == 4
 
 
 def test_flow_settles_lost_answers_in_the_same_run(env: StockEnv, prefect_server, monkeypatch):
@@ -129,6 +129,6 @@ def test_flow_settles_lost_answers_in_the_same_run(env: StockEnv, prefect_server
     outcome = sync_stock(CODE)
 
     assert passes[0] == "incomplete" and passes[-1] == "done", passes
-    assert outcome["status"] == "done" and env.tracked() == wanted
+    assert outcome.status == "done" and env.tracked() == wanted
     inventory_writes = [w.path for w in env.writes() if w.path.endswith("/inventory")]
     assert len(inventory_writes) == len(set(inventory_writes)) == len(changed)

@@ -152,10 +152,10 @@ def test_sync_stock_flow_exits_when_another_run_holds_the_lock(env: StockEnv, pr
     write_feed(env, figures(env))
     with client_lock(env.engine, CODE, "other-host:4242:abc"):
         outcome = sync_stock(CODE)
-    assert outcome["status"] == "locked"
-    assert "another run holds the lock (owner other-host:4242:abc since" in outcome["message"]
+    assert outcome.status == "locked"
+    assert "another run holds the lock (owner other-host:4242:abc since" in outcome.message
     assert env.writes() == []
-    assert sync_stock(CODE)["status"] == "done" and inventory_writes(env) > 0
+    assert sync_stock(CODE).status == "done" and inventory_writes(env) > 0
 
 
 def test_a_killed_runs_lock_on_this_host_is_taken_over_at_once(env: StockEnv) -> None:

@@ -120,8 +120,9 @@ def test_a_run_that_finds_the_writer_lock_held_sends_nothing(prefect_server, tra
     with client_lock(env.engine, "ACME", "other-host:4242:abc"):
         report = push_tracking("ACME")
         result = cli(env)
-    assert report.locked and "another run holds the lock (owner other-host:4242:abc" in (
-        report.locked
+    assert (
+        report.status == "locked"
+        and "another run holds the lock (owner other-host:4242:abc" in (report.reason)
     )
     assert result.returncode == 0, result.stderr
     assert "skipped, client ACME: another run holds the lock" in result.stdout
