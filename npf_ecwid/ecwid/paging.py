@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from npf_ecwid.ecwid.errors import EcwidBadResponse, EcwidError
 from npf_ecwid.ecwid.models import Page
 from npf_ecwid.ecwid.session import describe_validation_error, parse
-from npf_ecwid.ecwid.stats import ClientStats, RejectedItem
+from npf_ecwid.ecwid.stats import ClientStats, UnreadableItem
 from npf_ecwid.validation_text import describe_validation
 
 log = logging.getLogger("npf_ecwid.ecwid")
@@ -29,7 +29,7 @@ def parse_page(model: type[T], response: httpx.Response, what: str, stats: Clien
     """The page as typed items, in one pass over the JSON.
 
     One malformed item must not cost the whole page: if the fast path fails, the items are
-    parsed one by one; bad ones are counted in `stats.invalid_items`, kept in `stats.rejected`
+    parsed one by one; bad ones are counted in `stats.unreadable_items`, kept in `stats.unreadable`
     (id if readable, which fields are wrong, the raw item) for the caller to quarantine, and
     logged with their id (the rest of the page is returned). An unreadable envelope raises
     `EcwidBadResponse`.
@@ -44,8 +44,8 @@ def parse_page(model: type[T], response: httpx.Response, what: str, stats: Clien
         try:
             good.append(model.model_validate(item))
         except ValidationError as error:
-            stats.invalid_items += 1
-            stats.rejected.append(rejected_item(item, position, what, error))
+            stats.unreadable_items += 1
+            stats.unreadable.append(unreadable_item(item, position, what, error))
             item_id = item.get("id") if isinstance(item, dict) else None
             log.warning(
                 "Ecwid %s: unreadable item %s at position %d, kept for the caller: %s",
@@ -59,12 +59,12 @@ def parse_page(model: type[T], response: httpx.Response, what: str, stats: Clien
     )
 
 
-def rejected_item(item: Any, position: int, what: str, error: ValidationError) -> RejectedItem:
-    """What the caller needs to hold a bad item for inspection (see `RejectedItem`)."""
+def unreadable_item(item: Any, position: int, what: str, error: ValidationError) -> UnreadableItem:
+    """What the caller needs to hold a bad item for inspection (see `UnreadableItem`)."""
     fields = item if isinstance(item, dict) else {}
     item_id, stamp = fields.get("id"), fields.get("updateTimestamp")
     readable_id = isinstance(item_id, str | int) and not isinstance(item_id, bool) and item_id != ""
-    return RejectedItem(
+    return UnreadableItem(
         what=what,
         position=position,
         item_id=str(item_id) if readable_id else None,

@@ -9,7 +9,7 @@ from typing import Any
 
 
 @dataclass(frozen=True)
-class RejectedItem:
+class UnreadableItem:
     """A list item (e.g. one order of a `GET /orders` page) that failed model validation.
 
     `item_id` is its `id` when that can be read (a string or a number), `raw_json` the item
@@ -33,8 +33,8 @@ class ClientStats:
     transport_errors: int = 0  # timeouts, refused or dropped connections
     by_status: Counter[int] = field(default_factory=Counter)
     limiter_wait_s: float = 0.0  # total time callers waited for a rate-limit slot
-    invalid_items: int = 0  # list items that could not be parsed (each in `rejected`)
-    rejected: list[RejectedItem] = field(default_factory=list)
+    unreadable_items: int = 0  # list items that could not be parsed (each in `unreadable`)
+    unreadable: list[UnreadableItem] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -44,5 +44,5 @@ class ClientStats:
             "transport_errors": self.transport_errors,
             "by_status": {str(k): v for k, v in sorted(self.by_status.items())},
             "limiter_wait_s": round(self.limiter_wait_s, 3),
-            "invalid_items": self.invalid_items,
+            "unreadable_items": self.unreadable_items,
         }

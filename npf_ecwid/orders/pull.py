@@ -36,7 +36,7 @@ from npf_ecwid.ecwid.api import EcwidAPI
 from npf_ecwid.ecwid.client import OrderQuery
 from npf_ecwid.ecwid.errors import EcwidAuthError, EcwidError
 from npf_ecwid.ecwid.models import DeletedOrder, Order
-from npf_ecwid.ecwid.stats import RejectedItem
+from npf_ecwid.ecwid.stats import UnreadableItem
 from npf_ecwid.local_day import local_midnight
 from npf_ecwid.newest import newest_by_id
 from npf_ecwid.normalise import OrderFrames, normalise_orders
@@ -148,13 +148,13 @@ async def fetch_orders(
     no retries. The history is read after the orders, so an order deleted while they were
     paged is in it, and the deletion wins over the copy pulled before it."""
     stats = ecwid.stats
-    already_rejected = len(stats.rejected)
+    already_unreadable = len(stats.unreadable)
     try:
         async with asyncio.TaskGroup() as group:  # the profile's round trip overlaps page 0
             profile_call = group.create_task(ecwid.get_profile())
             search = group.create_task(ecwid.search_orders(query))
         # only orders are quarantined; a history entry the client cannot read is logged by it
-        rejected = stats.rejected[already_rejected:]
+        items = stats.unreadable[already_unreadable:]
         deleted = await ecwid.search_deleted_orders(deletions.deleted_from) if deletions else []
     except (EcwidError, ExceptionGroup) as raised:
         raise _pull_error(client, raised) from None
@@ -162,7 +162,7 @@ async def fetch_orders(
     units = profile.formats_and_units
     cancelled = client.statuses_meaning(StatusMeaning.CANCELLED)
     frames = normalise_orders(orders, units.currency if units else None, cancelled)
-    unreadable = unreadable_orders(rejected, orders)
+    unreadable = unreadable_orders(items, orders)
     return Fetched(
         frames,
         stats.requests,
@@ -175,7 +175,7 @@ async def fetch_orders(
 
 
 def unreadable_orders(
-    rejected: Sequence[RejectedItem], orders: Sequence[Order]
+    items: Sequence[UnreadableItem], orders: Sequence[Order]
 ) -> tuple[Quarantined, ...]:
     """Quarantine entries for the orders the client could not parse (one per order; a copy
     listed twice while paging keeps the newer). An order that was also read fine (it changed
@@ -185,7 +185,7 @@ def unreadable_orders(
     version is handed off; otherwise by a digest of the raw JSON, marked "(no id)" (such an
     entry stays listed until an operator clears it: nothing links it to the fixed order)."""
     parsed = {order.id for order in orders}
-    unparsed = (item for item in rejected if _quarantine_key(item) not in parsed)
+    unparsed = (item for item in items if _quarantine_key(item) not in parsed)
     return tuple(
         Quarantined(
             _quarantine_key(item),
@@ -201,7 +201,7 @@ def _updated_at(stamp: int | None) -> datetime | None:
     return datetime.fromtimestamp(stamp, tz=UTC) if stamp is not None else None
 
 
-def _quarantine_key(item: RejectedItem) -> str:
+def _quarantine_key(item: UnreadableItem) -> str:
     if item.item_id is not None and len(item.item_id) <= 64:
         return item.item_id
     digest = hashlib.sha256(item.raw_json.encode()).hexdigest()[:16]

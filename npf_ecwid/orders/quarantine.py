@@ -4,7 +4,7 @@ Operators debug a held-back order with its `raw_json`, so it must be Ecwid's own
 fields included, not our model re-serialised (which drops every field the model does not
 declare). Two kinds of order are held back:
 
-- unreadable: the client could not parse it; the page's own item is kept (`RejectedItem`);
+- unreadable: the client could not parse it; the page's own item is kept (`UnreadableItem`);
 - invalid: it parsed, but the warehouse cannot act on it (`validate.find_problems`). The
   client parses pages straight into models and keeps no text, so the few invalid orders are
   read again, one `GET /orders/{id}` each (`EcwidAPI.get_order_json`): a handful of requests

@@ -72,16 +72,16 @@ async def read_ecwid(
 ) -> EcwidSide:
     """`done_custom`: the client's custom statuses mapped to shipped/cancelled (no stock held).
     Open orders that did not parse have no status to map: they count in flight."""
-    rejected = ecwid.stats.rejected
-    before_products = len(rejected)
+    unreadable_items = ecwid.stats.unreadable
+    before_products = len(unreadable_items)
     products = await ecwid.search_products()
     bad_products = [
         f"unreadable product {r.item_id or f'at position {r.position}'} left untouched: {r.reason}"
-        for r in rejected[before_products:]
+        for r in unreadable_items[before_products:]
     ]
-    before_orders = len(rejected)
+    before_orders = len(unreadable_items)
     orders = await ecwid.search_orders(OrderQuery(fulfillment_statuses=OPEN_FULFILMENT))
-    unreadable = unreadable_open_orders(rejected[before_orders:], (o.id for o in orders))
+    unreadable = unreadable_open_orders(unreadable_items[before_orders:], (o.id for o in orders))
     parsed = order_lines(orders, done_custom)
     lines = (
         pd.concat([parsed, unreadable.lines], ignore_index=True)

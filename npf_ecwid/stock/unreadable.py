@@ -1,7 +1,7 @@
 """Open orders Ecwid sent that did not parse: their units still count in flight.
 
 The order search of a stock sync (`reconcile.read_ecwid`) gets every open order; one that fails
-validation is left out of the page by the client (`EcwidClient.stats.rejected`). Dropping it
+validation is left out of the page by the client (`EcwidClient.stats.unreadable`). Dropping it
 here would hand its units back to sale: Ecwid already took them off its quantity, the order pull
 quarantined the order (so the warehouse never allocated it), and the figure we push would not
 subtract them, so they would be resold.
@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-from npf_ecwid.ecwid.stats import RejectedItem
+from npf_ecwid.ecwid.stats import UnreadableItem
 from npf_ecwid.newest import newest_by_id
 from npf_ecwid.stock.inflight import LINE_COLUMNS, holds_stock
 
@@ -97,17 +97,17 @@ def _holds_no_stock(raw: Any) -> bool:
     )
 
 
-def _key(item: RejectedItem) -> str:
+def _key(item: UnreadableItem) -> str:
     return item.item_id or f"(no id) at position {item.position}"
 
 
 def unreadable_open_orders(
-    rejected: Sequence[RejectedItem], parsed_ids: Iterable[str]
+    items: Sequence[UnreadableItem], parsed_ids: Iterable[str]
 ) -> UnreadableOrders:
-    """Sort the open-order search's rejected items (see the module docstring). An order also
+    """Sort the open-order search's unreadable items (see the module docstring). An order also
     read fine (listed twice while paging, one copy parses) is already counted and skipped."""
     parsed = set(parsed_ids)
-    newest = newest_by_id((item for item in rejected if _key(item) not in parsed), key=_key)
+    newest = newest_by_id((item for item in items if _key(item) not in parsed), key=_key)
     rows: list[tuple[str, str, int]] = []
     result = UnreadableOrders(lines=pd.DataFrame())
     for item in newest:
