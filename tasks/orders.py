@@ -89,7 +89,7 @@ def fetch(
 def find_known(client: ClientConfig, fetched: Fetched) -> set[str]:
     """The pulled orders the warehouse already has (handed off by an earlier run)."""
     ids = fetched.frames.orders["ecwid_order_id"].tolist()
-    return open_order_intake().handed_off(client.code, ids)
+    return open_order_intake().known_ids(client.code, ids)
 
 
 @task(name="prepare-orders", cache_policy=NO_CACHE)

@@ -83,7 +83,7 @@ class IntakeResult:
 class OrderIntake(Protocol):
     """Hand orders to the warehouse exactly once per relevant version."""
 
-    def handed_off(self, client: str, ecwid_order_ids: Sequence[str]) -> set[str]:
+    def known_ids(self, client: str, ecwid_order_ids: Sequence[str]) -> set[str]:
         """Which of these orders the warehouse already has (they bypass the filters)."""
         ...
 

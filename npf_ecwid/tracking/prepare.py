@@ -32,7 +32,7 @@ def prepare_plan(
         client=client.code,
         push_tracking_url=client.push_tracking_url,
         disable_notifications=client.disable_customer_notifications,
-        known_orders=orders.handed_off(client.code, ids),
+        known_orders=orders.known_ids(client.code, ids),
         retry_failed=retry_failed,
         deleted_orders=deleted_order_ids(engine, client.code),
         shipped_custom=client.statuses_meaning(StatusMeaning.SHIPPED),

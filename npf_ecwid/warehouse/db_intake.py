@@ -44,7 +44,7 @@ class DatabaseIntake:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def handed_off(self, client: str, ecwid_order_ids: Sequence[str]) -> set[str]:
+    def known_ids(self, client: str, ecwid_order_ids: Sequence[str]) -> set[str]:
         with self.engine.connect() as connection:
             return set(previous_versions(connection, self.ledger, client, ecwid_order_ids))
 

@@ -39,7 +39,7 @@ def test_sql_source_reads_one_clients_parcels_in_row_order(engine) -> None:
     frame = SqlShipmentSource(engine).shipments("ACME")
     assert list(frame["tracking_number"]) == ["A1", "A2"]
     assert frame["shipped_at"].iloc[1] == at
-    assert SqlOrderIntake(engine).handed_off("ACME", ["ACME-1"]) == set()
+    assert SqlOrderIntake(engine).known_ids("ACME", ["ACME-1"]) == set()
 
 
 def drop(data_dir: Path, name: str, body: str | bytes, *, age: float = 60.0) -> Path:

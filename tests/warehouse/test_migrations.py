@@ -264,8 +264,8 @@ def test_adapters_and_a_pull_run_no_ddl(orders_env, schema_statements, prefect_s
     from npf_ecwid.warehouse.sql_stock import SqlStockSource
 
     engine = orders_env.engine
-    SqlOrderIntake(engine).handed_off("ACME", ["ACME-1"])
-    FileOrderIntake(engine, tmp_path / "outbox").handed_off("ACME", ["ACME-1"])
+    SqlOrderIntake(engine).known_ids("ACME", ["ACME-1"])
+    FileOrderIntake(engine, tmp_path / "outbox").known_ids("ACME", ["ACME-1"])
     FileShipmentSource(engine, inbox_dir(tmp_path), {"ACME"})
     TokenBreaker(engine).state("ACME")
     SqlShipmentSource(engine).shipments("ACME")

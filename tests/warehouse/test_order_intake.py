@@ -51,7 +51,7 @@ def test_new_then_identical_repull_is_a_no_op(db_url):
     (updated_at,) = rows(db_url, "SELECT updated_at FROM npf_order WHERE ecwid_order_id='A'")[0]
     assert str(updated_at).startswith("2026-03-01 12:00")
     assert intake.watermark("ACME") == T0
-    assert intake.handed_off("ACME", ["A", "Z"]) == {"A"}
+    assert intake.known_ids("ACME", ["A", "Z"]) == {"A"}
 
 
 def test_update_date_and_shipped_echo_are_not_changes(db_url):
@@ -152,5 +152,5 @@ def test_file_drop_writes_one_file_per_batch_atomically(tmp_path):
     assert first["orders"][0]["lines"][0]["sku"] == "TEE-L"
     [refund] = second["orders"]
     assert (refund["revision"], refund["change"], refund["cancelled"]) == (2, "updated", True)
-    assert intake.handed_off("ACME", ["A", "B", "C"]) == {"A", "B"}
+    assert intake.known_ids("ACME", ["A", "B", "C"]) == {"A", "B"}
     assert intake.watermark("ACME") == T0
