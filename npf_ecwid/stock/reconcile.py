@@ -110,27 +110,6 @@ def decide(
     return Decision(plan=plan, verdict=verdict)
 
 
-async def push(
-    ecwid: EcwidClient,
-    engine: Engine,
-    *,
-    run_id: str,
-    client: str,
-    plan: pd.DataFrame,
-    batch_min: int | None = BATCH_MIN,
-    check: WriteCheck = no_check,
-) -> PushOutcome:
-    return await push_changes(
-        ecwid,
-        engine,
-        run_id=run_id,
-        client=client,
-        changes=changes(plan),
-        batch_min=batch_min,
-        check=check,
-    )
-
-
 def now_utc() -> datetime:
     return datetime.now(UTC)
 
@@ -211,12 +190,12 @@ async def reconcile(
         if earlier:
             # The fresh read above already reflects whatever of those deltas landed.
             settle_unresolved(engine, client.code, run_id)
-        outcome = await push(
+        outcome = await push_changes(
             ecwid,
             engine,
             run_id=run_id,
             client=client.code,
-            plan=decision.plan,
+            changes=changes(decision.plan),
             batch_min=batch_min,
             check=check,
         )
