@@ -239,7 +239,7 @@ def prepare(client: ClientConfig, fetched: Fetched, known: set[str]) -> Prepared
     filtered = apply_filters(client, frames.without(gone) if gone else frames, known)
     filtered.skipped.update(dict.fromkeys(gone, DELETED_REASON))
     problems = find_problems(filtered.kept)
-    updated = _updated_at(filtered.kept.only(problems)) if problems else {}
+    updated = _updated_by_id(filtered.kept.only(problems)) if problems else {}
     invalid = [Invalid(oid, reason, updated.get(oid)) for oid, reason in problems.items()]
     return Prepared(
         filtered.kept.without(problems) if problems else filtered.kept,
@@ -250,7 +250,7 @@ def prepare(client: ClientConfig, fetched: Fetched, known: set[str]) -> Prepared
     )
 
 
-def _updated_at(frames: OrderFrames) -> dict[str, datetime | None]:
+def _updated_by_id(frames: OrderFrames) -> dict[str, datetime | None]:
     stamps = frames.orders.set_index("ecwid_order_id")["ecwid_updated_at"]
     return {oid: None if pd.isna(ts) else ts.to_pydatetime() for oid, ts in stamps.items()}
 
