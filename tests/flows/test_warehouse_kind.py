@@ -21,6 +21,7 @@ from flows.tracking import push_tracking
 from npf_ecwid.migrations import upgrade
 from npf_ecwid.sandbox import SandboxStore, generate_store
 from npf_ecwid.settings import WarehouseKind
+from npf_ecwid.stock.result import StockSyncResult
 from npf_ecwid.tables import NpfShipment, NpfStock
 from npf_ecwid.warehouse.sql_shipments import add_shipments
 from tests.orders.served import STORE_ID, PullEnv, expected_ids
@@ -73,8 +74,9 @@ def stock_both_ways(env: PullEnv, data: Path, sku: str) -> None:
         session.commit()
 
 
-def warehouse_figure(outcome: dict, sku: str) -> int:
-    with open(outcome["csv"], newline="", encoding="utf-8") as handle:
+def warehouse_figure(outcome: StockSyncResult, sku: str) -> int:
+    assert outcome.csv is not None
+    with open(outcome.csv, newline="", encoding="utf-8") as handle:
         rows = {row["sku"]: row for row in csv.DictReader(handle)}
     return int(rows[sku]["warehouse_figure"])
 
