@@ -18,7 +18,6 @@ from sqlmodel import Session
 from flows.orders import sync_orders
 from flows.stock import sync_stock
 from flows.tracking import push_tracking
-from npf_ecwid.migrations import upgrade
 from npf_ecwid.sandbox import SandboxStore, generate_store
 from npf_ecwid.settings import WarehouseKind
 from npf_ecwid.stock.result import StockSyncResult
@@ -46,7 +45,6 @@ def configure(
     dir, the orders a pull hands off and that SKU."""
     monkeypatch.setenv("NPF_WAREHOUSE", kind.value)
     env.configure(CODE, stock="on_hand", stock_max_feed_age_hours=26)
-    upgrade(env.engine)
     data, sku = env.tmp / "data", next(iter(env.store.stock_by_sku()))
     stock_both_ways(env, data, sku)
     return data, expected_ids(env.store, finished), sku
