@@ -26,12 +26,12 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from npf_ecwid.ecwid.models import FulfillmentStatus, Order, PaymentStatus, Person
+from npf_ecwid.ecwid.models import FulfillmentStatus, Order, OrderItem, PaymentStatus, Person
 from npf_ecwid.newest import newest_by_id
 from npf_ecwid.order_status import is_cancelled
 
@@ -132,7 +132,7 @@ HASHED_LINE_COLUMNS = (
     *("line_no", "product_id", "combination_id", "sku", "name", "options", "quantity"),
     *("unit_price_cents", "is_shipping_required"),
 )
-# Column order of the row tuples built in `normalise_orders`: the hashed values first, so the
+# Column order of the row tuples built in `order_rows`: the hashed values first, so the
 # hash takes a slice (the currency is the same for every order and is added there).
 _ORDER_ROW = (
     *HASHED_ORDER_COLUMNS[:-1],
@@ -197,6 +197,46 @@ def _order_row(order: Order, cancelled_custom: frozenset[str]) -> tuple[Any, ...
     )
 
 
+class OrderRows(NamedTuple):
+    """One order as the scalar tuples its dataframe rows are built from, plus what the newest
+    copy per id is chosen by (`newest_by_id` reads `id` and `update_timestamp`).
+
+    Why it exists: the order search turns each page into these as it is parsed
+    (`EcwidClient.search_orders_as`), so the `Order` models of a 100,000-order pull never live
+    at once. A model is ~17 objects the garbage collector tracks; these are tuples of scalars,
+    which it stops tracking after one look (docs/benchmarks.md, "Order pull")."""
+
+    id: str
+    update_timestamp: int | None
+    row: tuple[Any, ...]  # `_ORDER_ROW` order
+    lines: tuple[tuple[Any, ...], ...]  # `_LINE_ROW` order
+
+
+def _line_row(order_id: str, no: int, item: OrderItem) -> tuple[Any, ...]:
+    chosen, price = item.selected_options, item.price
+    return (  # `_LINE_ROW` order: the hashed values first
+        no,
+        item.product_id,
+        item.combination_id,
+        item.sku or None,
+        item.name,
+        "; ".join([f"{s.name}: {s.value}" for s in chosen]) or None if chosen else None,
+        item.quantity,
+        None if price is None else round(price * 100),
+        item.is_shipping_required is not False and not item.digital,
+        order_id,
+        item.id,
+        item.weight,
+    )
+
+
+def order_rows(order: Order, cancelled_custom: frozenset[str] = frozenset()) -> OrderRows:
+    """`order` as the rows of both dataframes. `cancelled_custom`: the custom statuses the
+    client maps to `cancelled` (`order_status.is_cancelled`)."""
+    lines = tuple(_line_row(order.id, no, item) for no, item in enumerate(order.items, start=1))
+    return OrderRows(order.id, order.update_timestamp, _order_row(order, cancelled_custom), lines)
+
+
 def normalise_orders(
     orders: Sequence[Order],
     currency: str | None = None,
@@ -205,48 +245,28 @@ def normalise_orders(
     """Both dataframes for `orders` (duplicates by `id`: the newest copy wins, `newest_by_id`).
 
     `currency` is the store's (from `GET /profile`); Ecwid orders do not carry it.
-    `cancelled_custom`: the custom statuses the client maps to `cancelled`
-    (`order_status.is_cancelled`).
-    One pass builds a plain tuple per order and per line, and the order's content hash from
-    slices of them, while the order's models are still in the CPU cache (one pass per column,
-    each reading one field from every model, was ~2x slower); `_columns` then turns the tuples
-    into columns in C. Per order it allocates no container that outlives the iteration besides
-    those tuples (which hold only scalars, so the garbage collector stops tracking them): a
-    list per order kept to the end would push 100,000 objects into the oldest generation and
-    trigger a full collection over every object in the process (seconds, with the batch's
-    models in memory).
+    """
+    return frames_from_rows([order_rows(order, cancelled_custom) for order in orders], currency)
+
+
+def frames_from_rows(orders: Iterable[OrderRows], currency: str | None = None) -> OrderFrames:
+    """Both dataframes from `order_rows` (duplicates by `id`: the newest copy wins), with each
+    order's content hash taken from slices of its tuples; `_columns` then turns the tuples
+    into columns in C. No container per order outlives the call besides the tuples (which hold
+    only scalars, so the garbage collector stops tracking them): a list per order kept to the
+    end would push 100,000 objects into the oldest generation and trigger a full collection
+    over every object in the process.
     """
     unique = newest_by_id(orders)
-    rows: list[tuple[Any, ...]] = []
-    lines: list[tuple[Any, ...]] = []
+    lines = [line for order in unique for line in order.lines]
     digests: list[str] = []
     blake2b, hashed_row, hashed_line = hashlib.blake2b, _HASHED_ROW, _HASHED_LINE
     for order in unique:
-        row = _order_row(order, cancelled_custom)
-        order_id, first = order.id, len(lines)
-        for no, item in enumerate(order.items, start=1):
-            chosen, price = item.selected_options, item.price
-            lines.append(  # `_LINE_ROW` order: the hashed values first
-                (
-                    no,
-                    item.product_id,
-                    item.combination_id,
-                    item.sku or None,
-                    item.name,
-                    "; ".join([f"{s.name}: {s.value}" for s in chosen]) or None if chosen else None,
-                    item.quantity,
-                    None if price is None else round(price * 100),
-                    item.is_shipping_required is not False and not item.digital,
-                    order_id,
-                    item.id,
-                    item.weight,
-                )
-            )
-        rows.append(row)
         # The content hash: BLAKE2b (64 bits) over the repr of [hashed order values...,
         # currency, (hashed line values...) per line], stable across processes and versions.
-        relevant = [*row[:hashed_row], currency, *[li[:hashed_line] for li in lines[first:]]]
+        relevant = [*order.row[:hashed_row], currency, *[li[:hashed_line] for li in order.lines]]
         digests.append(blake2b(repr(relevant).encode(), digest_size=8).hexdigest())
+    rows = [order.row for order in unique]
     orders_frame = _orders_frame(_columns(rows, _ORDER_ROW), currency, digests)
     return OrderFrames(orders_frame, _lines_frame(_columns(lines, _LINE_ROW)))
 

@@ -3,8 +3,9 @@ implementation (the real `EcwidClient`; tests point that at the sandbox)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from npf_ecwid.ecwid.models import (
     Combination,
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from npf_ecwid.ecwid.client import OrderQuery
     from npf_ecwid.ecwid.stats import ClientStats
 
+R = TypeVar("R")
+
 
 @runtime_checkable
 class EcwidAPI(Protocol):
@@ -30,6 +33,9 @@ class EcwidAPI(Protocol):
     async def get_profile(self) -> Profile: ...
     async def get_token_info(self) -> TokenInfo: ...
     async def search_orders(self, query: OrderQuery) -> list[Order]: ...
+    async def search_orders_as(
+        self, query: OrderQuery, convert: Callable[[Order], R]
+    ) -> list[R]: ...
     async def search_deleted_orders(
         self, deleted_from: datetime | None = None, deleted_to: datetime | None = None
     ) -> list[DeletedOrder]: ...

@@ -38,6 +38,7 @@ from npf_ecwid.ecwid.paging import (
     EcwidShortPage,
     PagingKeptChanging,
     bridge_offsets,
+    converted,
     cut_short,
     page_offsets,
     parse_page,
@@ -58,6 +59,7 @@ _COMBINATIONS = TypeAdapter(list[Combination])
 RefusalHook = Callable[[EcwidAuthError, str], bool]
 
 T = TypeVar("T", bound=BaseModel)
+R = TypeVar("R")
 
 
 class OrderQuery(BaseModel):
@@ -252,6 +254,17 @@ class EcwidClient:
         """
         return await self._search_all("/orders", query.to_params(), Order, "orders search")
 
+    async def search_orders_as(self, query: OrderQuery, convert: Callable[[Order], R]) -> list[R]:
+        """`search_orders`, with each order handed to `convert` as soon as its page is parsed;
+        returns what `convert` made of them (each order once; `R` must carry the order's `id`
+        and `update_timestamp`, which paging and the newest copy per id read).
+
+        Why: a large pull then holds one page of `Order` models at a time, not all of them
+        until the search ends, which keeps the garbage collector's work per page small
+        (`normalise.order_rows`; docs/benchmarks.md, "Order pull")."""
+        params = query.to_params()
+        return await self._search_all("/orders", params, Order, "orders search", convert)
+
     async def get_orders_page(self, query: OrderQuery, offset: int = 0) -> Page[Order]:
         """One page (up to 100) of `query`'s orders from `offset`, as Ecwid lists them; a page
         cut short is read again (`_page`). For reading page by page (the benchmarks' baseline);
@@ -313,9 +326,11 @@ class EcwidClient:
         offset: int,
         model: type[T],
         what: str,
-    ) -> Page[T]:
-        """One page; a page cut short in the middle (`paging.cut_short`) is read again, up to
-        `SHORT_PAGE_READS` times, then `EcwidShortPage`: never a silent gap after it."""
+        convert: Callable[[T], Any] | None = None,
+    ) -> Page[Any]:
+        """One page (its items through `convert`, if given); a page cut short in the middle
+        (`paging.cut_short`) is read again, up to `SHORT_PAGE_READS` times, then
+        `EcwidShortPage`: never a silent gap after it."""
         for _ in range(SHORT_PAGE_READS):
             response = await self.call(
                 "GET", path, what=what, params={**params, "offset": offset, "limit": PAGE_SIZE}
@@ -323,7 +338,7 @@ class EcwidClient:
             # Parsed here, on the loop. A parser thread was slower (measured, 100,000 orders:
             # 29 instead of 38 answers/s in the first burst): pydantic holds the GIL while it
             # parses, and the loop thread then waits up to a switch interval (5 ms) each step.
-            page = parse_page(model, response, what, self.stats)
+            page = converted(parse_page(model, response, what, self.stats), convert)
             if not cut_short(page):
                 return page
             log.warning(
@@ -341,12 +356,18 @@ class EcwidClient:
         )
 
     async def _search_all(
-        self, path: str, params: dict[str, str], model: type[T], what: str
-    ) -> list[T]:
-        """Every item of a search: page 0, then overlapping pages concurrently, then bridge
-        pages wherever the set changed under us (`paging.bridge_offsets`)."""
-        first = await self._page(path, params, 0, model, what)
-        pages: list[Page[T]] = [first]
+        self,
+        path: str,
+        params: dict[str, str],
+        model: type[T],
+        what: str,
+        convert: Callable[[T], Any] | None = None,
+    ) -> list[Any]:
+        """Every item of a search (through `convert`, if given): page 0, then overlapping
+        pages concurrently, then bridge pages wherever the set changed under us
+        (`paging.bridge_offsets`)."""
+        first = await self._page(path, params, 0, model, what, convert)
+        pages: list[Page[Any]] = [first]
         total, requested, repairs = first.total, {0}, 0
         while True:
             offsets = page_offsets(total, requested)
@@ -358,14 +379,20 @@ class EcwidClient:
                 if repairs > MAX_REPAIR_ROUNDS:
                     raise PagingKeptChanging(f"{what}: the result set kept changing while paging")
             requested.update(offsets)
-            more = await self._fetch_pages(path, params, offsets, model, what)
+            more = await self._fetch_pages(path, params, offsets, model, what, convert)
             pages.extend(more)
             total = max([total, *(p.total for p in more)])  # it grew while we paged
         return newest_by_id(item for page in pages for item in page.items)
 
     async def _fetch_pages(
-        self, path: str, params: dict[str, str], offsets: list[int], model: type[T], what: str
-    ) -> list[Page[T]]:
+        self,
+        path: str,
+        params: dict[str, str],
+        offsets: list[int],
+        model: type[T],
+        what: str,
+        convert: Callable[[T], Any] | None = None,
+    ) -> list[Page[Any]]:
         """The pages at `offsets`, fetched concurrently, in offset order. Each answer is parsed
         only when no request could go out meanwhile: the rate limit is spent, or every
         remaining request is already in flight.
@@ -377,7 +404,7 @@ class EcwidClient:
         (docs/benchmarks.md, "Order pull").
         """
         unparsed: list[tuple[int, httpx.Response]] = []
-        parsed: list[tuple[int, Page[T]]] = []
+        parsed: list[tuple[int, Page[Any]]] = []
         arrived = asyncio.Event()
         remaining = len(offsets)
 
@@ -390,7 +417,8 @@ class EcwidClient:
 
         def parse_one() -> None:
             index, response = unparsed.pop()
-            parsed.append((index, parse_page(model, response, what, self.stats)))
+            page = converted(parse_page(model, response, what, self.stats), convert)
+            parsed.append((index, page))
 
         try:
             async with asyncio.TaskGroup() as group:  # first failure cancels the rest
@@ -410,7 +438,7 @@ class EcwidClient:
             parse_one()
         pages = [page for _, page in sorted(parsed, key=lambda pair: pair[0])]
         return [  # a page cut short is read again alone (rare): `_page` re-reads or fails
-            await self._page(path, params, p.offset, model, what) if cut_short(p) else p
+            await self._page(path, params, p.offset, model, what, convert) if cut_short(p) else p
             for p in pages
         ]
 

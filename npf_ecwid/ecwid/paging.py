@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import pairwise
 from typing import Any, TypeVar
 
@@ -57,6 +57,15 @@ def parse_page(model: type[T], response: httpx.Response, what: str, stats: Clien
     return Page[model](  # type: ignore[valid-type]
         total=raw.total, count=raw.count, offset=raw.offset, limit=raw.limit, items=good
     )
+
+
+def converted(page: Page[T], convert: Callable[[T], Any] | None) -> Page[Any]:
+    """`page` with its items through `convert` (None: as it is). Built without validation:
+    the envelope was validated by `parse_page`, and the items are no longer models."""
+    if convert is None:
+        return page
+    fields = {"total": page.total, "count": page.count, "offset": page.offset, "limit": page.limit}
+    return Page[Any].model_construct(**fields, items=[convert(item) for item in page.items])
 
 
 def unreadable_item(item: Any, position: int, what: str, error: ValidationError) -> UnreadableItem:

@@ -4,7 +4,8 @@
         -> read the invalid orders back as Ecwid sends them (`quarantine.read_as_sent`)
         -> OrderIntake.commit (orders + quarantine + watermark, one transaction)
 
-The `Order` models live only inside the fetch step: it hands on dataframes (`Fetched`), and
+The `Order` models live only inside the fetch step, one page at a time (each page becomes row
+tuples as it is parsed, `normalise.order_rows`): it hands on dataframes (`Fetched`), and
 the watermark is taken from their `ecwid_updated_at` column, so no step after it holds (or
 makes Prefect walk) a list of models.
 
@@ -27,6 +28,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -35,11 +37,11 @@ from npf_ecwid.config import ClientConfig, StatusMeaning
 from npf_ecwid.ecwid.api import EcwidAPI
 from npf_ecwid.ecwid.client import OrderQuery
 from npf_ecwid.ecwid.errors import EcwidAuthError, EcwidError
-from npf_ecwid.ecwid.models import DeletedOrder, Order
+from npf_ecwid.ecwid.models import DeletedOrder
 from npf_ecwid.ecwid.stats import UnreadableItem
 from npf_ecwid.local_day import local_midnight
 from npf_ecwid.newest import newest_by_id
-from npf_ecwid.normalise import OrderFrames, normalise_orders
+from npf_ecwid.normalise import OrderFrames, OrderRows, frames_from_rows, order_rows
 from npf_ecwid.orders.deletions import DELETED_REASON, DeletionQuery
 from npf_ecwid.orders.filters import apply_filters
 from npf_ecwid.orders.ports import IntakeResult, Quarantined
@@ -149,10 +151,12 @@ async def fetch_orders(
     paged is in it, and the deletion wins over the copy pulled before it."""
     stats = ecwid.stats
     already_unreadable = len(stats.unreadable)
+    cancelled = client.statuses_meaning(StatusMeaning.CANCELLED)
+    as_rows = partial(order_rows, cancelled_custom=cancelled)
     try:
         async with asyncio.TaskGroup() as group:  # the profile's round trip overlaps page 0
             profile_call = group.create_task(ecwid.get_profile())
-            search = group.create_task(ecwid.search_orders(query))
+            search = group.create_task(ecwid.search_orders_as(query, as_rows))
         # only orders are quarantined; a history entry the client cannot read is logged by it
         items = stats.unreadable[already_unreadable:]
         deleted = await ecwid.search_deleted_orders(deletions.deleted_from) if deletions else []
@@ -160,8 +164,7 @@ async def fetch_orders(
         raise _pull_error(client, raised) from None
     profile, orders = profile_call.result(), search.result()
     units = profile.formats_and_units
-    cancelled = client.statuses_meaning(StatusMeaning.CANCELLED)
-    frames = normalise_orders(orders, units.currency if units else None, cancelled)
+    frames = frames_from_rows(orders, units.currency if units else None)
     unreadable = unreadable_orders(items, orders)
     return Fetched(
         frames,
@@ -175,7 +178,7 @@ async def fetch_orders(
 
 
 def unreadable_orders(
-    items: Sequence[UnreadableItem], orders: Sequence[Order]
+    items: Sequence[UnreadableItem], orders: Sequence[OrderRows]
 ) -> tuple[Quarantined, ...]:
     """Quarantine entries for the orders the client could not parse (one per order; a copy
     listed twice while paging keeps the newer). An order that was also read fine (it changed

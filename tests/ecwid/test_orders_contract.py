@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import weakref
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
 from npf_ecwid.ecwid.client import EcwidClient, OrderQuery
 from npf_ecwid.ecwid.errors import EcwidBadRequest
-from npf_ecwid.ecwid.models import OrderUpdate
+from npf_ecwid.ecwid.models import Order, OrderUpdate
+from npf_ecwid.ecwid.paging import PAGE_SIZE
 from npf_ecwid.sandbox.app import Sandbox
 from npf_ecwid.sandbox.store import SandboxStore
 
@@ -43,6 +45,34 @@ async def test_search_returns_every_order_exactly_once(
     found = await ecwid.search_orders(OrderQuery())
     assert sorted(o.id for o in found) == expected
     assert ecwid.stats.requests == -(-len(expected) // 100)  # one request per page, no more
+
+
+class Listed(NamedTuple):
+    id: str
+    update_timestamp: int | None
+
+
+async def test_a_converting_search_holds_one_page_of_models_at_a_time(
+    ecwid: EcwidClient, store: SandboxStore
+) -> None:
+    """`search_orders_as` hands each order on as its page is parsed: the result is what
+    `search_orders` finds, and the models of a page are gone before the next page's are made,
+    so a 100,000-order pull never holds 100,000 models for the garbage collector to scan."""
+    alive: set[int] = set()
+    most_alive = 0
+
+    def convert(order: Order) -> Listed:
+        nonlocal most_alive
+        alive.add(id(order))
+        weakref.finalize(order, alive.discard, id(order))
+        most_alive = max(most_alive, len(alive))
+        return Listed(order.id, order.update_timestamp)
+
+    found = await ecwid.search_orders_as(OrderQuery(), convert)
+    expected = sorted(o["id"] for o in visible(store))
+    assert len(expected) >= 250
+    assert sorted(listed.id for listed in found) == expected
+    assert most_alive <= PAGE_SIZE
 
 
 async def test_a_search_leaves_the_garbage_collector_alone_for_other_work(
