@@ -38,7 +38,6 @@ from npf_ecwid.ecwid.paging import (
     EcwidShortPage,
     PagingKeptChanging,
     bridge_offsets,
-    converted,
     cut_short,
     page_offsets,
     parse_page,
@@ -338,7 +337,7 @@ class EcwidClient:
             # Parsed here, on the loop. A parser thread was slower (measured, 100,000 orders:
             # 29 instead of 38 answers/s in the first burst): pydantic holds the GIL while it
             # parses, and the loop thread then waits up to a switch interval (5 ms) each step.
-            page = converted(parse_page(model, response, what, self.stats), convert)
+            page = parse_page(model, response, what, self.stats, convert)
             if not cut_short(page):
                 return page
             log.warning(
@@ -417,7 +416,7 @@ class EcwidClient:
 
         def parse_one() -> None:
             index, response = unparsed.pop()
-            page = converted(parse_page(model, response, what, self.stats), convert)
+            page = parse_page(model, response, what, self.stats, convert)
             parsed.append((index, page))
 
         try:

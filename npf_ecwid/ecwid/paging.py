@@ -25,8 +25,15 @@ SHORT_PAGE_READS = 3  # reads of a page that comes back cut short before giving 
 T = TypeVar("T", bound=BaseModel)
 
 
-def parse_page(model: type[T], response: httpx.Response, what: str, stats: ClientStats) -> Page[T]:
-    """The page as typed items, in one pass over the JSON.
+def parse_page(
+    model: type[T],
+    response: httpx.Response,
+    what: str,
+    stats: ClientStats,
+    convert: Callable[[T], Any] | None = None,
+) -> Page[Any]:
+    """The page as typed items, in one pass over the JSON; with `convert`, each item as
+    `convert` makes it (`EcwidClient.search_orders_as`).
 
     One malformed item must not cost the whole page: if the fast path fails, the items are
     parsed one by one; bad ones are counted in `stats.unreadable_items`, kept in `stats.unreadable`
@@ -35,9 +42,15 @@ def parse_page(model: type[T], response: httpx.Response, what: str, stats: Clien
     `EcwidBadResponse`.
     """
     try:
-        return Page[model].model_validate_json(response.content)  # type: ignore[valid-type]
+        page = Page[model].model_validate_json(response.content)  # type: ignore[valid-type]
     except ValidationError:
-        pass
+        page = _parse_item_by_item(model, response, what, stats)
+    return _converted(page, convert)
+
+
+def _parse_item_by_item(
+    model: type[T], response: httpx.Response, what: str, stats: ClientStats
+) -> Page[T]:
     raw = parse(Page[Any], response, what)
     good: list[T] = []
     for position, item in enumerate(raw.items, start=raw.offset):
@@ -59,9 +72,9 @@ def parse_page(model: type[T], response: httpx.Response, what: str, stats: Clien
     )
 
 
-def converted(page: Page[T], convert: Callable[[T], Any] | None) -> Page[Any]:
+def _converted(page: Page[T], convert: Callable[[T], Any] | None) -> Page[Any]:
     """`page` with its items through `convert` (None: as it is). Built without validation:
-    the envelope was validated by `parse_page`, and the items are no longer models."""
+    the envelope was validated, and the items are no longer models."""
     if convert is None:
         return page
     fields = {"total": page.total, "count": page.count, "offset": page.offset, "limit": page.limit}
